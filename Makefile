@@ -1,0 +1,44 @@
+# Every target bootstraps .venv from nothing: python3 + pip are all a fresh machine needs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+UV := $(VENV)/bin/uv
+export AIRFLOW_HOME ?= $(CURDIR)/.airflow
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export GX_ANALYTICS_ENABLED := False
+
+DEMO_DIR := data/demo-source
+DEMO_AS_OF ?= $(shell date -u -d yesterday +%F)
+DEMO_CLIENTS ?= 5000
+WAREHOUSE ?= duckdb:///$(CURDIR)/data/warehouse.duckdb
+
+.PHONY: install demo test lint pg-up clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(VENV)/bin/pip install --quiet uv==0.13.9; }
+	$(UV) sync --frozen --quiet
+	touch $@
+
+demo: install
+	$(VENV)/bin/clientseg generate --out $(DEMO_DIR) --clients $(DEMO_CLIENTS) --seed 42 --as-of $(DEMO_AS_OF)
+	$(VENV)/bin/clientseg run --as-of $(DEMO_AS_OF) --source $(DEMO_DIR) --warehouse $(WAREHOUSE) --summary
+
+pg-up:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { \
+	  command -v pg_ctlcluster >/dev/null || { echo "PostgreSQL is not installed" >&2; exit 1; }; \
+	  pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start; \
+	  for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	  pg_isready -h 127.0.0.1 -p 5432; }
+
+test: install pg-up
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) .airflow data .pytest_cache .ruff_cache

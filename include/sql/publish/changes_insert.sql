@@ -1,0 +1,57 @@
+-- One row per client and attribute whose value differs from the client's previous as-of date.
+-- A client's first appearance is a change from null.
+insert into mart.client_category_changes
+with previous_dates as (
+    select client_id, max(as_of_date) as as_of_date
+    from mart.client_segments_history
+    where as_of_date < :as_of
+    group by client_id
+),
+
+relevant as (
+    select history.*
+    from mart.client_segments_history as history
+    where history.as_of_date >= :as_of
+    union all
+    select history.*
+    from mart.client_segments_history as history
+    inner join previous_dates
+        on history.client_id = previous_dates.client_id
+        and history.as_of_date = previous_dates.as_of_date
+),
+
+attribute_values as (
+{% for attribute in attributes %}
+    select as_of_date, client_id, run_id, '{{ attribute }}' as attribute,
+        cast({{ attribute }} as text) as value
+    from relevant
+{% if not loop.last %}
+    union all
+{% endif %}
+{% endfor %}
+),
+
+compared as (
+    select
+        as_of_date,
+        lag(as_of_date) over by_client as previous_as_of_date,
+        client_id,
+        attribute,
+        lag(value) over by_client as old_value,
+        value as new_value,
+        run_id
+    from attribute_values
+    window by_client as (partition by client_id, attribute order by as_of_date)
+)
+
+select
+    as_of_date,
+    previous_as_of_date,
+    client_id,
+    attribute,
+    old_value,
+    new_value,
+    run_id
+from compared
+where as_of_date >= :as_of
+    and (previous_as_of_date is null or old_value is distinct from new_value)

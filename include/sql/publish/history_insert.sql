@@ -1,0 +1,2 @@
+insert into mart.client_segments_history
+select * from {{ segments }}

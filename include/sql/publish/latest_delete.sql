@@ -1,0 +1,1 @@
+delete from mart.client_segments

@@ -1,0 +1,32 @@
+-- The clients open on D, each in its latest version updated on or before D (any time that day),
+-- or its earliest version when none is that old. Only clients of the current delivery count.
+-- grain: one row per open client.
+with versions as (
+    select
+        *,
+        updated_at is null or cast(updated_at as date) <= :as_of as is_known_on_as_of
+    from staging.client_versions
+    where client_id in (select client_id from {{ typed("clients") }})
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by client_id
+            order by
+                case when is_known_on_as_of then 0 else 1 end,
+                case when is_known_on_as_of then updated_at end desc nulls last,
+                updated_at asc
+        ) as version_rank
+    from versions
+),
+
+open_clients as (
+    select * from ranked
+    where version_rank = 1
+        and onboarding_date <= :as_of
+        and (closed_date is null or closed_date > :as_of)
+)
+
+select * from open_clients

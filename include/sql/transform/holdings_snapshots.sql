@@ -1,0 +1,45 @@
+-- Portfolio and investable assets in EUR per client and snapshot dated on or before D.
+-- grain: (client_id, snapshot_date).
+with holdings as (
+    select * from {{ typed("holdings") }}
+    where as_of_date <= :as_of
+),
+
+fx_daily as (
+    select * from {{ ref("fx_daily") }}
+),
+
+converted as (
+    select
+        holdings.client_id,
+        holdings.as_of_date as snapshot_date,
+        holdings.asset_class,
+        holdings.market_value * {% with currency="holdings.currency" %}{% include "transform/_to_eur.sql" %}{% endwith %} as market_value_eur
+    from holdings
+    left join fx_daily as fx
+        on holdings.currency = fx.currency and holdings.as_of_date = fx.day
+),
+
+snapshots as (
+    select
+        client_id,
+        snapshot_date,
+        sum(
+            case
+                when asset_class in {{ sql_list(policy.measures.portfolio_asset_classes) }}
+                    then market_value_eur
+                else 0
+            end
+        ) as portfolio_value_eur,
+        sum(
+            case
+                when asset_class not in {{ sql_list(policy.measures.excluded_from_investable) }}
+                    then market_value_eur
+                else 0
+            end
+        ) as investable_assets_eur
+    from converted
+    group by client_id, snapshot_date
+)
+
+select * from snapshots

@@ -1,0 +1,69 @@
+-- Every measure of RULES.md per open client; no trade or no snapshot gives zeros.
+-- grain: one row per open client.
+{% set bands = policy.value_segments.age_bands %}
+with clients as (
+    select * from {{ ref("clients") }}
+),
+
+trades as (
+    select * from {{ ref("trade_measures") }}
+),
+
+snapshots as (
+    select * from {{ ref("holdings_snapshots") }}
+),
+
+latest_snapshots as (
+    select
+        snapshots.*,
+        row_number() over (partition by client_id order by snapshot_date desc) as recency_rank
+    from snapshots
+),
+
+ages as (
+    select
+        client_id,
+        extract(year from cast(:as_of as date)) - extract(year from birth_date)
+        - case
+            when extract(month from cast(:as_of as date)) * 100 + extract(day from cast(:as_of as date))
+                < extract(month from birth_date) * 100 + extract(day from birth_date)
+                then 1
+            else 0
+        end as age_years
+    from clients
+    where client_type = 'individual' and birth_date is not null
+),
+
+joined as (
+    select
+        -- client
+        clients.client_id,
+        clients.client_type,
+        clients.entity_type,
+        clients.country,
+        case
+            when ages.age_years is null then null
+            when ages.age_years < {{ bands[0] }} then '<{{ bands[0] }}'
+{% for low, high in zip(bands[:-1], bands[1:]) %}
+            when ages.age_years < {{ high }} then '{{ low }}-{{ high - 1 }}'
+{% endfor %}
+            else '{{ bands[-1] }}+'
+        end as age_band,
+        -- trading
+        coalesce(trades.revenue_12m_eur, 0) as revenue_12m_eur,
+        coalesce(trades.revenue_prev_12m_eur, 0) as revenue_prev_12m_eur,
+        coalesce(trades.trades_12m, 0) as trades_12m,
+        coalesce(trades.significant_trades_12m, 0) as significant_trades_12m,
+        trades.last_trade_date,
+        cast(:as_of as date) - trades.last_trade_date as recency_days,
+        -- holdings
+        coalesce(latest_snapshots.portfolio_value_eur, 0) as portfolio_value_eur,
+        coalesce(latest_snapshots.investable_assets_eur, 0) as investable_assets_eur
+    from clients
+    left join trades on clients.client_id = trades.client_id
+    left join latest_snapshots
+        on clients.client_id = latest_snapshots.client_id and latest_snapshots.recency_rank = 1
+    left join ages on clients.client_id = ages.client_id
+)
+
+select * from joined

@@ -1,0 +1,71 @@
+-- The MiFID opt-up measures as of the received date R of each request in force to be treated
+-- as professional (RULES.md, MiFID II categories): significant trades in the window ending on R,
+-- (R - 12 months, R], and the portfolio value of the latest holdings snapshot on or before R.
+-- Aggregated per request first, then joined: no per-client subqueries on the big tables.
+-- grain: one row per client with a mifid request for professional in force at D.
+{% set window_months = policy.measures.window_months %}
+with requests as (
+    select
+        client_id,
+        request_id,
+        received_date,
+        cast(received_date - interval '{{ window_months }} months' as date) as window_start
+    from {{ ref("requests_in_force") }}
+    where regime = 'mifid' and status = 'accepted' and requested_category = 'professional'
+),
+
+transactions as (
+    select * from {{ ref("transactions_eur") }}
+),
+
+snapshots as (
+    select * from {{ ref("holdings_snapshots") }}
+),
+
+trades_on_request as (
+    select
+        requests.client_id,
+        count(
+            case
+                when transactions.notional_eur >= {{ policy.measures.significant_notional_eur }}
+                    then 1
+            end
+        ) as significant_trades_12m
+    from requests
+    inner join transactions
+        on requests.client_id = transactions.client_id
+        and transactions.trade_date > requests.window_start
+        and transactions.trade_date <= requests.received_date
+    group by requests.client_id
+),
+
+snapshots_on_request as (
+    select
+        requests.client_id,
+        snapshots.snapshot_date,
+        snapshots.portfolio_value_eur,
+        row_number() over (
+            partition by requests.client_id order by snapshots.snapshot_date desc
+        ) as recency_rank
+    from requests
+    inner join snapshots
+        on requests.client_id = snapshots.client_id
+        and snapshots.snapshot_date <= requests.received_date
+),
+
+opt_up as (
+    select
+        requests.client_id,
+        requests.request_id,
+        requests.received_date,
+        coalesce(trades_on_request.significant_trades_12m, 0) as significant_trades_12m,
+        snapshots_on_request.snapshot_date,
+        coalesce(snapshots_on_request.portfolio_value_eur, 0) as portfolio_value_eur
+    from requests
+    left join trades_on_request on requests.client_id = trades_on_request.client_id
+    left join snapshots_on_request
+        on requests.client_id = snapshots_on_request.client_id
+        and snapshots_on_request.recency_rank = 1
+)
+
+select * from opt_up

@@ -1,0 +1,1 @@
+"""Client segmentation pipeline."""

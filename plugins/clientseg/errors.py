@@ -1,0 +1,21 @@
+"""Errors that end a run with a one-line reason (file, column, rule), never a bare trace."""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """A run cannot publish; str(error) is the one-line reason shown to operators."""
+
+
+class SourceError(PipelineError):
+    """A source table is missing, unreadable or does not have the contract's columns."""
+
+
+class DataQualityError(PipelineError):
+    """Too many rows of a table broke the contract (above validation.max_bad_row_share)."""
+
+    rows_quarantined: dict[str, int]
+
+
+class OutputCheckError(PipelineError):
+    """The computed rows failed the output checks; nothing was published."""

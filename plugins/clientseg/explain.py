@@ -1,0 +1,112 @@
+"""`clientseg explain`: why a client has its categories, from the published history alone."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from clientseg.errors import PipelineError
+from clientseg.warehouse import Warehouse
+
+HISTORY = "mart.client_segments_history"
+
+MEASURES = (
+    "revenue_12m_eur", "revenue_prev_12m_eur", "trades_12m", "significant_trades_12m",
+    "last_trade_date", "recency_days", "portfolio_value_eur", "investable_assets_eur",
+)  # fmt: skip
+SEGMENTS = (
+    "abc_class", "rfm_segment", "wealth_tier", "revenue_trend", "gap_segment", "service_level",
+)  # fmt: skip
+
+
+def explain(warehouse_url: str, client_id: str, as_of: date | None = None) -> str:
+    """The published categories of `client_id` on `as_of` (default: its latest date), readable.
+
+    Raises PipelineError with a one-line message when the warehouse, the client or the date
+    is not there.
+    """
+    row, dates = _read(warehouse_url, client_id, as_of)
+    if row is None:
+        if not dates:
+            raise PipelineError(f"client {client_id} is not in {HISTORY}")
+        raise PipelineError(
+            f"client {client_id} has no row for {as_of} in {HISTORY} "
+            f"({len(dates)} as-of dates from {dates[0]} to {dates[-1]})")
+    return render(row)
+
+
+def _read(warehouse_url: str, client_id: str, as_of: date | None
+          ) -> tuple[dict[str, Any] | None, list[date]]:
+    """The history row (or None) and, when it is missing, the client's as-of dates."""
+    try:
+        url = make_url(warehouse_url)
+    except ArgumentError as exc:
+        raise PipelineError(f"not a warehouse URL: {warehouse_url!r}") from exc
+    shown = url.render_as_string(hide_password=True)
+    on_disk = url.get_backend_name() == "duckdb" and url.database not in (None, "", ":memory:")
+    if on_disk and not Path(url.database).exists():
+        raise PipelineError(f"warehouse file not found: {url.database}")
+    wh = Warehouse(warehouse_url)
+    try:
+        with wh.begin() as conn:
+            if not wh.table_exists(conn, HISTORY):
+                raise PipelineError(f"{shown} has no {HISTORY}: no run has published there yet")
+            where = "client_id = :client_id" + (" and as_of_date = :as_of" if as_of else "")
+            found = conn.execute(
+                sa.text(f"select * from {HISTORY} where {where} order by as_of_date desc limit 1"),
+                {"client_id": client_id, "as_of": as_of},
+            ).mappings().first()
+            if found is not None:
+                return dict(found), []
+            dates = conn.execute(
+                sa.text(f"select distinct as_of_date from {HISTORY} where client_id = :client_id "
+                        "order by as_of_date"), {"client_id": client_id}).scalars().all()
+            return None, list(dates)
+    except SQLAlchemyError as exc:
+        first = (str(exc.orig) if getattr(exc, "orig", None) else str(exc)).strip().splitlines()
+        raise PipelineError(f"cannot read {HISTORY} in {shown}: "
+                            f"{first[0] if first else type(exc).__name__}") from exc
+
+
+def render(row: dict[str, Any]) -> str:
+    """A published row as text for a compliance officer: categories, reasons, measures."""
+    review = "yes" if row["mifid_review_required"] else "no"
+    client = ", ".join(f"{k} {row[k]}" for k in ("client_type", "entity_type", "country",
+                                                   "age_band") if row.get(k) is not None)
+    lines = [
+        f"Client {row['client_id']} as of {row['as_of_date']} (run {row['run_id']})",
+        f"  {client}",
+        "",
+        f"MiFID II: {row['mifid_category']} (basis {row['mifid_basis']}), "
+        f"review required: {review}",
+        *_sentences(row["mifid_reasons"]),
+        "",
+        f"FinSA: {row['finsa_category']} (basis {row['finsa_basis']})",
+        *_sentences(row["finsa_reasons"]),
+        "",
+        f"Key measures (12 months ending {row['as_of_date']}):",
+        *(f"  {name:<24}{_value(row.get(name))}" for name in MEASURES),
+        "Segments: " + ", ".join(f"{name} {_value(row.get(name))}" for name in SEGMENTS),
+    ]
+    return "\n".join(lines)
+
+
+def _sentences(reasons: str | None) -> list[str]:
+    """The reasons one sentence a line ("Base: ...", "Request ... was not applied: ...")."""
+    if not reasons:
+        return ["  - (no reasons recorded)"]
+    return [f"  - {part.strip().rstrip('.')}" for part in reasons.split(". ") if part.strip()]
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, Decimal | float):
+        return f"{value:,.2f}"
+    return str(value)

@@ -1,0 +1,121 @@
+"""The pipeline's steps as plain functions of a RunContext: what each DAG task calls.
+
+They run without Airflow too (`run_pipeline`), which is how the rule tests drive them.
+Between steps only table names and counts pass, never data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from clientseg import config
+from clientseg.contract import SOURCE_TABLES
+from clientseg.errors import DataQualityError, PipelineError
+from clientseg.policy import Policy, load_policy
+from clientseg.runs import RunContext
+from clientseg.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+
+def step_extract(run: RunContext, policy: Policy) -> dict[str, Any]:
+    from clientseg.extract import extract
+    from clientseg.runlog import record_counts, start_run
+    from clientseg.schema import ensure_schema
+
+    wh = Warehouse(run.warehouse_url)
+    ensure_schema(wh)
+    start_run(wh, run, policy)
+    rows_read = extract(run, wh, config.source_schema())
+    record_counts(wh, run, {"rows_read": rows_read})
+    return {"rows_read": rows_read,
+            "tables": {t.name: run.table("raw", t.name) for t in SOURCE_TABLES}}
+
+
+def step_validate(run: RunContext, policy: Policy, extracted: dict[str, Any]) -> dict[str, Any]:
+    from clientseg.runlog import record_counts
+    from clientseg.validate import validate
+
+    wh = Warehouse(run.warehouse_url)
+    try:
+        quarantined = validate(run, wh, policy)
+    except DataQualityError as exc:
+        record_counts(wh, run, {"rows_read": extracted["rows_read"],
+                                "rows_quarantined": exc.rows_quarantined})
+        raise
+    record_counts(wh, run, {"rows_read": extracted["rows_read"], "rows_quarantined": quarantined})
+    return {"rows_read": extracted["rows_read"], "rows_quarantined": quarantined}
+
+
+def step_load(run: RunContext, policy: Policy, validated: dict[str, Any]) -> dict[str, Any]:
+    from clientseg.load import load
+
+    used = load(run, Warehouse(run.warehouse_url), validated["rows_read"],
+                validated["rows_quarantined"])
+    return {**validated, "rows_used": used,
+            "tables": {t.name: run.table("typed", t.name) for t in SOURCE_TABLES}}
+
+
+def step_transform(run: RunContext, policy: Policy, loaded: dict[str, Any]) -> dict[str, Any]:
+    from clientseg.transform import OUTPUT_MODEL, transform
+
+    rows = transform(run, Warehouse(run.warehouse_url), policy)
+    return {**{k: loaded[k] for k in ("rows_read", "rows_quarantined", "rows_used")},
+            "model_rows": rows, "segments_table": run.table("model", OUTPUT_MODEL)}
+
+
+def step_publish(run: RunContext, policy: Policy, transformed: dict[str, Any]) -> dict[str, Any]:
+    from clientseg.publish import publish
+
+    published = publish(run, Warehouse(run.warehouse_url), transformed)
+    return {**transformed, "rows_published": published}
+
+
+def step_summary(run: RunContext, policy: Policy, published: dict[str, Any]) -> dict[str, Any]:
+    from clientseg.report_text import write_quality_report
+    from clientseg.runlog import record_summary
+    from clientseg.summary import cleanup_run_tables, summarise
+
+    wh = Warehouse(run.warehouse_url)
+    summary = summarise(wh, run, published)
+    summary["quality_report"] = str(write_quality_report(wh, run))
+    record_summary(wh, run, summary)
+    cleanup_run_tables(wh, run)
+    return summary
+
+
+STEPS = (step_extract, step_validate, step_load, step_transform, step_publish, step_summary)
+
+
+def run_step(step: Callable[..., dict[str, Any]], run: RunContext, policy: Policy,
+             *inputs: dict[str, Any]) -> dict[str, Any]:
+    """Run one step; on failure record the one-line reason in ops.pipeline_runs, then re-raise."""
+    try:
+        return step(run, policy, *inputs)
+    except Exception as exc:
+        from clientseg.runlog import mark_failed
+
+        try:
+            mark_failed(Warehouse(run.warehouse_url), run, one_line(exc))
+        except Exception:  # noqa: BLE001 - the warehouse itself may be what failed
+            log.warning("could not record the failure of %s in ops.pipeline_runs", run.run_id)
+        raise
+
+
+def one_line(exc: BaseException) -> str:
+    """The operator-facing reason: a PipelineError's own message, else type and first line."""
+    if isinstance(exc, PipelineError):
+        return str(exc)
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else 'no message'}"
+
+
+def run_pipeline(run: RunContext, policy: Policy | None = None) -> dict[str, Any]:
+    """Every step in order, without Airflow (tests, benchmarks); returns the summary."""
+    policy = policy or load_policy()
+    result: dict[str, Any] = run_step(step_extract, run, policy)
+    for step in STEPS[1:]:
+        result = run_step(step, run, policy, result)
+    return result

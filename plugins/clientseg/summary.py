@@ -1,0 +1,47 @@
+"""Summary: counts per segment and category, rows read, used and quarantined per table."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+
+from clientseg.runs import RunContext
+from clientseg.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+
+SUMMARY_COLUMNS = (
+    "abc_class", "rfm_segment", "wealth_tier", "revenue_trend", "gap_segment",
+    "service_level", "mifid_category", "mifid_basis", "finsa_category", "finsa_basis",
+)  # fmt: skip
+
+
+def summarise(wh: Warehouse, run: RunContext, counts: dict[str, Any]) -> dict[str, Any]:
+    """Counts per value of every segment and category of the published as-of date."""
+    per_column: dict[str, dict[str, int]] = {}
+    with wh.begin() as conn:
+        for column in SUMMARY_COLUMNS:
+            rows = conn.execute(sa.text(
+                f"select cast({column} as text), count(*) from mart.client_segments_history "
+                f"where as_of_date = :as_of group by 1 order by 1"), {"as_of": run.as_of})
+            per_column[column] = {str(value): int(n) for value, n in rows}
+    summary = {
+        "run_id": run.run_id,
+        "as_of_date": run.as_of.isoformat(),
+        "rows_published": counts.get("rows_published"),
+        "rows_read": counts.get("rows_read"),
+        "rows_used": counts.get("rows_used"),
+        "rows_quarantined": counts.get("rows_quarantined"),
+        "segments": per_column,
+    }
+    log.info("run summary: %s", summary)
+    return summary
+
+
+def cleanup_run_tables(wh: Warehouse, run: RunContext) -> None:
+    """Drop the run's staging tables (raw, check, rejects, typed, models)."""
+    with wh.begin() as conn:
+        names = sa.inspect(conn).get_table_names(schema="staging")
+        wh.drop_tables(conn, [f"staging.{n}" for n in names if n.endswith(f"__{run.key}")])

@@ -1,0 +1,149 @@
+"""Validate: run the GX suites on every source table; quarantine the rows that break a rule."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from clientseg import vocab
+from clientseg.contract import SOURCE_TABLES, SourceTable
+from clientseg.errors import DataQualityError
+from clientseg.expectations import ExpectationOutcome, suite_json, validate_chunk
+from clientseg.policy import Policy
+from clientseg.runs import RunContext
+from clientseg.sql import sql_list
+from clientseg.warehouse import Warehouse
+
+log = logging.getLogger(__name__)
+CHUNK_ROWS = 200_000
+
+
+@dataclass
+class TableValidation:
+    """What validation found in one table."""
+
+    table: str
+    rows_read: int
+    rows_rejected: int
+    outcomes: dict[str, ExpectationOutcome]
+    files_by_rule: dict[str, Counter[str]]
+
+    @property
+    def bad_share(self) -> float:
+        return self.rows_rejected / self.rows_read if self.rows_read else 0.0
+
+    def reason(self, limit: float) -> str:
+        """One line naming the table, the worst rule, its column and the file most affected."""
+        worst = max(self.outcomes.values(), key=lambda o: o.unexpected_count)
+        file, _ = self.files_by_rule[worst.rule].most_common(1)[0]
+        return (
+            f"{self.table}: {self.rows_rejected} of {self.rows_read} rows "
+            f"({self.bad_share:.2%}) broke the source contract, above the {limit:.0%} limit; "
+            f"worst: file {file}, column {worst.column}, rule '{worst.rule}' "
+            f"({worst.unexpected_count} rows, e.g. {', '.join(worst.samples[:3]) or 'null'})"
+        )
+
+
+def valid_rows(run: RunContext, table: str) -> str:
+    """A subquery of the rows of `table` that passed validation (typed columns)."""
+    check, rejects = run.table("check", table), run.table("rejects", table)
+    return (f"(select * from {check} c where not exists "
+            f"(select 1 from {rejects} r where r._row_id = c._row_id))")
+
+
+def _rule_order(table: str) -> dict[str, int]:
+    rules = [e["meta"]["rule"] for e in suite_json(table)["expectations"]]
+    return {rule: i for i, rule in enumerate(rules)}
+
+
+def _reasons(rules: list[str], order: dict[str, int]) -> str:
+    """The rules a row broke in suite order; an unparseable value is not also 'missing'."""
+    unparsed = {r.split(":")[0] for r in rules if ": must be a valid" in r}
+    kept = [r for r in rules
+            if not (r.endswith("must not be null") and r.split(":")[0] in unparsed)]
+    return "; ".join(sorted(set(kept), key=order.__getitem__))
+
+
+def _validate_table(run: RunContext, wh: Warehouse, conn: Connection, table: SourceTable
+                    ) -> TableValidation:
+    check, rejects = run.table("check", table.name), run.table("rejects", table.name)
+    valid = {t.name: valid_rows(run, t.name) for t in SOURCE_TABLES[:2] if t is not table}
+    select = wh.render(f"validate/{table.name}.sql", table=table, raw=run.table("raw", table.name),
+                       valid=valid, vocab=vocab, sql_list=sql_list)
+    wh.drop_tables(conn, [check, rejects])
+    conn.execute(sa.text(f"create table {check} as {select}"))
+    rows = wh.count(conn, check)
+    decimals = [c.name for c in table.columns if c.type == "decimal"]
+    outcomes: dict[str, ExpectationOutcome] = {}
+    broken: dict[int, list[str]] = {}
+    files_by_rule: dict[str, Counter[str]] = {}
+    for low in range(0, rows, CHUNK_ROWS):
+        frame = wh.fetch_frame(conn, f"select * from {check} where _row_id > {low} "
+                                     f"and _row_id <= {low + CHUNK_ROWS} order by _row_id")
+        frame = frame.set_index("_row_id", drop=False)
+        frame[decimals] = frame[decimals].astype("float64")
+        chunk_broken = validate_chunk(table.name, frame, outcomes)
+        for row_id, rules in chunk_broken.items():
+            broken.setdefault(row_id, []).extend(rules)
+            for rule in rules:
+                files_by_rule.setdefault(rule, Counter())[frame.at[row_id, "_source_file"]] += 1
+    order = _rule_order(table.name)
+    conn.execute(sa.text(f"create table {rejects} (_row_id bigint, rules_broken text)"))
+    ids = sorted(broken)
+    wh.bulk_load(conn, rejects, [pa.RecordBatch.from_pydict({
+        "_row_id": pa.array(ids, pa.int64()),
+        "rules_broken": pa.array([_reasons(broken[i], order) for i in ids], pa.string())})])
+    wh.run(conn, "validate/quarantine_insert.sql", {"run_id": run.run_id, "as_of": run.as_of},
+           table=table, raw=run.table("raw", table.name), rejects=rejects)
+    return TableValidation(table.name, rows, len(broken), outcomes, files_by_rule)
+
+
+def _record_results(conn: Connection, run: RunContext, result: TableValidation) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    rows = [{
+        "run_id": run.run_id, "as_of_date": run.as_of, "table": result.table,
+        "column": o.column, "expectation": o.expectation, "rule": o.rule, "success": o.success,
+        "rows_checked": o.rows_checked, "unexpected_count": o.unexpected_count,
+        "details": json.dumps({"sample_unexpected": o.samples,
+                               "files": dict(result.files_by_rule.get(o.rule, {}))}),
+        "checked_at": now,
+    } for o in result.outcomes.values()]
+    if rows:
+        conn.execute(sa.text(
+            'insert into ops.data_quality_results (run_id, as_of_date, "table", "column", '
+            "expectation, rule, success, rows_checked, unexpected_count, details, checked_at) "
+            "values (:run_id, :as_of_date, :table, :column, :expectation, :rule, :success, "
+            ":rows_checked, :unexpected_count, :details, :checked_at)"), rows)
+
+
+def validate(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
+    """Validate every table; quarantine bad rows; fail if a table is above the bad-row limit."""
+    limit = float(policy["validation"]["max_bad_row_share"])
+    results: list[TableValidation] = []
+    with wh.begin() as conn:
+        conn.execute(sa.text("delete from ops.data_quality_results where run_id = :r"),
+                     {"r": run.run_id})
+        for table in SOURCE_TABLES:
+            conn.execute(sa.text(f"delete from quarantine.{table.name} where run_id = :r"),
+                         {"r": run.run_id})
+            result = _validate_table(run, wh, conn, table)
+            _record_results(conn, run, result)
+            log.info("validated %s: %d rows, %d quarantined", table.name, result.rows_read,
+                     result.rows_rejected)
+            results.append(result)
+    too_bad = [r for r in results if r.bad_share > limit]
+    counts = {r.table: r.rows_rejected for r in results}
+    if too_bad:
+        error = DataQualityError(max(too_bad, key=lambda r: r.bad_share).reason(limit))
+        error.rows_quarantined = counts
+        raise error
+    return counts
+
+

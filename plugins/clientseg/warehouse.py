@@ -1,0 +1,97 @@
+"""The warehouse: a SQLAlchemy engine on DuckDB or PostgreSQL, SQL files and bulk loads."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from functools import cached_property
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
+
+from clientseg.sql import render
+
+SCHEMAS = ("staging", "mart", "ops", "quarantine")
+
+
+class Warehouse:
+    """One warehouse URL; connections are not pooled, so a DuckDB file is free between tasks."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @cached_property
+    def engine(self) -> Engine:
+        return sa.create_engine(self.url, poolclass=NullPool)
+
+    @property
+    def dialect(self) -> str:
+        """`duckdb` or `postgresql`: the only dialect switch the SQL templates see."""
+        return self.engine.dialect.name
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """A transaction: committed on success, rolled back on any exception."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def render(self, template: str, **context: Any) -> str:
+        return render(template, dialect=self.dialect, **context)
+
+    def run(self, conn: Connection, template: str, params: Mapping[str, Any] | None = None,
+            **context: Any) -> sa.CursorResult:
+        """Render a SQL file of include/sql and execute it on `conn`."""
+        return conn.execute(sa.text(self.render(template, **context)), dict(params or {}))
+
+    def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        with self.begin() as conn:
+            return conn.execute(sa.text(sql), dict(params or {})).scalar()
+
+    def fetch_frame(self, conn: Connection, sql: str, params: Mapping[str, Any] | None = None
+                    ) -> pd.DataFrame:
+        """A query's rows as a pandas frame (DuckDB: straight from its result)."""
+        if self.dialect == "duckdb":
+            return conn.connection.driver_connection.execute(sql, dict(params or {})).df()
+        return pd.read_sql_query(sa.text(sql), conn, params=dict(params or {}))
+
+    def count(self, conn: Connection, table: str) -> int:
+        return int(conn.execute(sa.text(f"select count(*) from {table}")).scalar_one())
+
+    def table_exists(self, conn: Connection, qualified: str) -> bool:
+        schema, name = qualified.split(".")
+        return sa.inspect(conn).has_table(name, schema=schema)
+
+    def drop_tables(self, conn: Connection, names: Iterable[str]) -> None:
+        for name in names:
+            conn.execute(sa.text(f"drop table if exists {name}"))
+
+    def bulk_load(self, conn: Connection, table: str, batches: Iterable[pa.RecordBatch]) -> int:
+        """Append Arrow batches to an existing table: DuckDB scans Arrow, PostgreSQL COPYs."""
+        rows = 0
+        raw = conn.connection.driver_connection
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            if self.dialect == "duckdb":
+                raw.register("_clientseg_batch", batch)
+                cols = ", ".join(f'"{c}"' for c in batch.schema.names)
+                raw.execute(f"insert into {table} ({cols}) select {cols} from _clientseg_batch")
+                raw.unregister("_clientseg_batch")
+            else:
+                _copy_into_postgres(raw, table, batch)
+            rows += batch.num_rows
+        return rows
+
+
+def _copy_into_postgres(raw: Any, table: str, batch: pa.RecordBatch) -> None:
+    buffer = io.BytesIO()
+    pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=False))
+    cols = ", ".join(f'"{c}"' for c in batch.schema.names)
+    with raw.cursor() as cur, cur.copy(f"copy {table} ({cols}) from stdin (format csv)") as copy:
+        copy.write(buffer.getvalue())
