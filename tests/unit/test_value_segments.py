@@ -19,8 +19,8 @@ from conftest import PipelineRunner
 Rows = list[dict[str, Any]]
 D = date(2026, 6, 30)  # window (2025-06-30, 2026-06-30], previous (2024-06-30, 2025-06-30]
 CURRENT, PREVIOUS = "2026-01-15", "2025-01-15"  # a day in the window, one in the previous
-SCENARIOS = ("abc_crossing", "abc_exact_80", "zero_total", "rfm_grid", "rfm_named", "trend",
-             "gap")
+SCENARIOS = ("abc_crossing", "abc_exact_80", "zero_total", "rfm_grid", "rfm_named", "rfm_ties",
+             "trend", "gap")
 FX_RATES = [{"rate_date": "2026-01-01", "currency": "USD", "eur_per_unit": "1.25"}]
 SOURCES: dict[str, dict[str, Rows]] = defaultdict(
     lambda: {"clients": [], "transactions": [], "holdings": [], "fx_rates": FX_RATES})
@@ -200,6 +200,14 @@ RFM_NAMED = [
 ]
 add_client("rfm_named", "c00_closed", client=CLOSED_ON_D, trades=trades_ago(0, 50, "100"))
 
+# Ten clients with identical trades: NTILE(5) falls back to client_id ascending for all three
+# scores, so t01-t02 score 1 and t09-t10 score 5 (ids listed out of order on purpose).
+RFM_TIES = [
+    case("rfm_ties", f"t{n:02d}", {"r_score": (n + 1) // 2, "f_score": (n + 1) // 2,
+                                   "m_score": (n + 1) // 2}, trades=trades_ago(30, 2))
+    for n in (7, 3, 10, 1, 5, 2, 9, 4, 8, 6)
+]
+
 
 def trend(name: str) -> dict[str, Any]:
     return {"revenue_trend": name}
@@ -244,7 +252,7 @@ GAP = [
 ]
 
 CASES = (ABC_CROSSING + ABC_EXACT_80 + TIES + NO_TRADE + WEALTH_TIERS + AGE_BANDS + RFM_GRID
-         + RFM_NAMED + TRENDS + GAP)
+         + RFM_NAMED + RFM_TIES + TRENDS + GAP)
 
 
 @pytest.fixture(scope="module")
