@@ -4,8 +4,15 @@
 {% if type == "text" %}{{ expr }}
 {% elif type == "boolean" %}case when lower(trim({{ expr }})) in ('true', '1') then true when lower(trim({{ expr }})) in ('false', '0') then false end
 {% elif dialect == "duckdb" %}try_cast({{ expr }} as {{ sql_type(type) }})
-{% else %}staging.try_{{ type }}({{ expr }})
+{% else %}case when {{ expr }} ~ '{{ postgres_accepts(type) }}' then staging.try_{{ type }}({{ expr }}) end
 {% endif %}
+{%- endmacro %}
+
+{#- PostgreSQL also parses '01/02/2020' (as 2 January), '20260601', 'yesterday' and 'NaN':
+    only text that DuckDB's try_cast would parse reaches its cast, so both quarantine alike. -#}
+{% macro postgres_accepts(type) -%}
+{% if type == "decimal" %}^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$
+{%- else %}^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?\s*${% endif %}
 {%- endmacro %}
 
 {% macro sql_type(type) -%}
@@ -26,10 +33,12 @@
 {% endfor %}
 {%- endmacro %}
 
-{#- Amount formatting for reasons: 31,200,000 (grouped, no decimals below 1 unit shown). -#}
+{#- Amount formatting for reasons: 31,200,000 or 19,999,999.60: grouped, truncated (never rounded)
+    to the cent, so a figure is never shown on the wrong side of the threshold it was compared
+    with; round(..., 6) first absorbs DuckDB's floating-point decimal division. -#}
 {% macro fmt_amount(expr) -%}
-{% if dialect == "duckdb" %}format('{:,.0f}', cast({{ expr }} as double))
-{%- else %}trim(to_char({{ expr }}, 'FM999,999,999,999,999,990')){% endif %}
+{% if dialect == "duckdb" %}{% set cents = "trunc(round(" ~ expr ~ ", 6), 2)" %}case when {{ cents }} = trunc({{ cents }}) then format('{:,.0f}', cast({{ cents }} as double)) else format('{:,.2f}', cast({{ cents }} as double)) end
+{%- else %}{% set cents = "trunc(round(cast(" ~ expr ~ " as numeric), 6), 2)" %}trim(to_char({{ cents }}, case when {{ cents }} = trunc({{ cents }}) then 'FM999,999,999,999,999,990' else 'FM999,999,999,999,999,990.00' end)){% endif %}
 {%- endmacro %}
 
 {#- An exact decimal as plain text, no grouping, no trailing zeros: 0.92, 1.5, 40 (rates, years,

@@ -15,6 +15,9 @@ from clientseg.errors import PipelineError
 from clientseg.warehouse import Warehouse
 
 HISTORY = "mart.client_segments_history"
+CHANGES = "mart.client_category_changes"
+RUNS = "ops.pipeline_runs"
+CATEGORY_ATTRIBUTES = ("mifid_category", "finsa_category")
 
 MEASURES = (
     "revenue_12m_eur", "revenue_prev_12m_eur", "trades_12m", "significant_trades_12m",
@@ -63,7 +66,7 @@ def _read(warehouse_url: str, client_id: str, as_of: date | None
                 {"client_id": client_id, "as_of": as_of},
             ).mappings().first()
             if found is not None:
-                return dict(found), []
+                return _with_context(wh, conn, dict(found)), []
             dates = conn.execute(
                 sa.text(f"select distinct as_of_date from {HISTORY} where client_id = :client_id "
                         "order by as_of_date"), {"client_id": client_id}).scalars().all()
@@ -74,8 +77,28 @@ def _read(warehouse_url: str, client_id: str, as_of: date | None
                             f"{first[0] if first else type(exc).__name__}") from exc
 
 
+def _with_context(wh: Warehouse, conn: sa.Connection, row: dict[str, Any]) -> dict[str, Any]:
+    """The row plus its category changes up to its date and the policy of the run that wrote it."""
+    row["category_changes"] = []
+    if wh.table_exists(conn, CHANGES):
+        row["category_changes"] = [dict(r) for r in conn.execute(sa.text(
+            f"select as_of_date, previous_as_of_date, attribute, old_value, new_value "
+            f"from {CHANGES} where client_id = :client_id and as_of_date <= :as_of "
+            f"and attribute in ({', '.join(repr(a) for a in CATEGORY_ATTRIBUTES)}) "
+            f"order by as_of_date, attribute desc"),
+            {"client_id": row["client_id"], "as_of": row["as_of_date"]}).mappings()]
+    row["policy"] = None
+    if wh.table_exists(conn, RUNS):
+        row["policy"] = conn.execute(sa.text(
+            f"select policy_version, policy_sha256 from {RUNS} where run_id = :run_id "
+            f"and as_of_date = :as_of"),
+            {"run_id": row["run_id"], "as_of": row["as_of_date"]}).mappings().first()
+    return row
+
+
 def render(row: dict[str, Any]) -> str:
-    """A published row as text for a compliance officer: categories, reasons, measures."""
+    """A published row as text for a compliance officer: categories, reasons, measures, and
+    (when read from the warehouse) its category changes and the policy its run used."""
     review = "yes" if row["mifid_review_required"] else "no"
     client = ", ".join(f"{k} {row[k]}" for k in ("client_type", "entity_type", "country",
                                                    "age_band") if row.get(k) is not None)
@@ -94,7 +117,23 @@ def render(row: dict[str, Any]) -> str:
         *(f"  {name:<24}{_value(row.get(name))}" for name in MEASURES),
         "Segments: " + ", ".join(f"{name} {_value(row.get(name))}" for name in SEGMENTS),
     ]
+    if "category_changes" in row:
+        lines += ["", f"Category changes up to {row['as_of_date']} ({CHANGES}):",
+                  *(_change(c) for c in row["category_changes"])]
+        if not row["category_changes"]:
+            lines.append("  (none recorded)")
+    if row.get("policy"):
+        lines += ["", f"Policy: version {row['policy']['policy_version']}, include/policy.yaml "
+                      f"sha256 {row['policy']['policy_sha256']}"]
     return "\n".join(lines)
+
+
+def _change(change: dict[str, Any]) -> str:
+    regime = "MiFID II" if change["attribute"] == "mifid_category" else "FinSA"
+    if change["previous_as_of_date"] is None:
+        return f"  {change['as_of_date']}  {regime}: {change['new_value']} (first categorisation)"
+    return (f"  {change['as_of_date']}  {regime}: {change['old_value']} -> {change['new_value']} "
+            f"(previous as-of date {change['previous_as_of_date']})")
 
 
 def _sentences(reasons: str | None) -> list[str]:

@@ -11,6 +11,7 @@ from conftest import PipelineRunner
 
 from clientseg.errors import PipelineError
 from clientseg.explain import explain
+from clientseg.policy import load_policy
 
 FIRST, LATEST = date(2026, 5, 31), date(2026, 6, 30)
 CLIENTS = [
@@ -53,8 +54,17 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> str:
         "  - Base: per_se_ecp: entity_type credit_institution is an eligible counterparty per se",
         "FinSA: institutional (basis per_se_institutional)",
     ], id="request_applied"),
-    pytest.param("BANK", FIRST, ["MiFID II: eligible_counterparty (basis per_se_ecp)"],
-                 id="before_the_request"),
+    pytest.param("BANK", LATEST, [
+        "Category changes up to 2026-06-30 (mart.client_category_changes):\n"
+        "  2026-05-31  MiFID II: eligible_counterparty (first categorisation)\n"
+        "  2026-05-31  FinSA: institutional (first categorisation)\n"
+        "  2026-06-30  MiFID II: eligible_counterparty -> professional (previous as-of date "
+        "2026-05-31)\n",
+    ], id="category_changes"),
+    pytest.param("BANK", FIRST, [
+        "MiFID II: eligible_counterparty (basis per_se_ecp)",
+        "  2026-05-31  FinSA: institutional (first categorisation)\n\nPolicy:",
+    ], id="before_the_request"),
     pytest.param("NEW", None, ["Client NEW as of 2026-06-30", "rfm_segment no_activity"],
                  id="individual_latest"),
 ])
@@ -63,6 +73,12 @@ def test_explain_text(warehouse: str, client_id: str, as_of: date | None,
     text = explain(warehouse, client_id, as_of)
     for part in expected:
         assert part in text
+
+
+def test_explain_names_the_policy_of_the_run(warehouse: str) -> None:
+    policy = load_policy()
+    assert explain(warehouse, "CORP").endswith(
+        f"Policy: version {policy.version}, include/policy.yaml sha256 {policy.sha256}")
 
 
 @pytest.mark.parametrize(("client_id", "as_of", "message"), [

@@ -2,7 +2,9 @@
 
 CHF is worth 1.0712 EUR on D in the main run, so CHF 2,000,000 = EUR 2,142,400 exactly; a
 floating-point division (2,142,400 / 1.0712 = 2,000,000.0000000002) would wrongly pass a ">" test.
-A second run has no CHF rate at all: every CHF test then counts as not met.
+An older CHF rate (0.5) would double every CHF figure and flip the boundary cases: they prove the
+rate on D is used. CHF amounts in reasons are truncated to the cent, never rounded up to a
+threshold. A second run has no CHF rate at all: every CHF test then counts as not met.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ USD_RATES = [
     {"rate_date": "2026-07-10", "currency": "USD", "eur_per_unit": "0.1"},
 ]
 CHF_RATES = [
-    {"rate_date": "2026-01-01", "currency": "CHF", "eur_per_unit": "1.0712"},
+    # an older rate that would flip the boundary cases, the rate on D, one after D (ignored)
+    {"rate_date": "2025-12-01", "currency": "CHF", "eur_per_unit": "0.5"},
+    {"rate_date": "2026-06-30", "currency": "CHF", "eur_per_unit": "1.0712"},
     {"rate_date": "2026-07-10", "currency": "CHF", "eur_per_unit": "2"},
 ]
 
@@ -103,16 +107,20 @@ ENTITY_TYPE_CASES = [
 
 LARGE_COMPANY_CASES = [
     case("large_2_of_3", "professional", "per_se_professional", client=company(), reasons=(
-        "per_se_professional: large company, 2/3 met: balance_sheet_total 28,005,975 > "
-        "20,000,000; own_funds 3,827,483 > 2,000,000 (amounts in CHF at 1.0712 EUR per CHF)",)),
+        "per_se_professional: large company, 2/3 met: balance_sheet_total 28,005,974.60 > "
+        "20,000,000; own_funds 3,827,483.19 > 2,000,000 (amounts in CHF at 1.0712 EUR per CHF)",
+    )),
     case("large_1_of_3", "retail", "default", client=company(own_funds="2000000"), reasons=(
-        "not a large company (needs 2/3), 1/3 met: balance_sheet_total 28,005,975 > 20,000,000; "
-        "net_turnover 93 <= 40,000,000; own_funds 1,867,065 <= 2,000,000",)),
+        "not a large company (needs 2/3), 1/3 met: balance_sheet_total 28,005,974.60 > "
+        "20,000,000; net_turnover 93.35 <= 40,000,000; own_funds 1,867,064.97 <= 2,000,000",)),
     # EUR 2,142,400 is exactly CHF 2,000,000: not above it
     case("large_own_funds_exactly_at_chf_threshold", "retail", "default",
          client=company(own_funds="2142400"), reasons=("own_funds 2,000,000 <= 2,000,000",)),
     case("large_own_funds_just_above_chf_threshold", "professional", "per_se_professional",
-         client=company(own_funds="2142401"), reasons=("own_funds 2,000,001 > 2,000,000",)),
+         client=company(own_funds="2142401"), reasons=("own_funds 2,000,000.93 > 2,000,000",)),
+    # CHF 1,999,999.99...: shown truncated to the cent, never rounded up to 2,000,000
+    case("large_own_funds_a_cent_under_chf_threshold", "retail", "default",
+         client=company(own_funds="2142399.99"), reasons=("own_funds 1,999,999.99 <= 2,000,000",)),
     # exactly CHF 20,000,000 and 40,000,000: MiFID's >= would pass, FinSA's > does not
     case("large_exactly_chf_thresholds_in_eur", "retail", "default",
          client=company(balance_sheet_total="21424000", net_turnover="42848000", own_funds=None),
@@ -127,7 +135,8 @@ LARGE_COMPANY_CASES = [
     # 30,000,000 USD x 0.8 (rate on D) = 24,000,000 EUR = CHF 22,404,780; at 0.5 it would fail
     case("large_usd_rate_on_as_of", "professional", "per_se_professional",
          client=company("USD", own_funds="3000000"),
-         reasons=("balance_sheet_total 22,404,780 > 20,000,000; own_funds 2,240,478 > 2,000,000",
+         reasons=("balance_sheet_total 22,404,779.68 > 20,000,000; own_funds 2,240,477.96 > "
+                  "2,000,000",
                   "USD converted to EUR at 0.8 EUR per USD")),
     case("large_currency_null", "retail", "default", client=company(None),
          reasons=("0/3 met: balance_sheet_total unknown", "financials_currency missing")),
@@ -142,8 +151,11 @@ REQUEST_CASES = [
     case("optout_assets_just_under_2m", "retail", "opting_out_refused",
          holdings=[assets("2142399")], requests=OPT_OUT, reasons=(
              "opting_out_refused: request optout_assets_just_under_2m-1 (received 2026-03-01) to "
-             "be treated as professional refused: investable assets CHF 1,999,999 < 2,000,000; "
-             "investment_knowledge no",)),
+             "be treated as professional refused: investable assets CHF 1,999,999.06 < "
+             "2,000,000; investment_knowledge no",)),
+    case("optout_assets_a_cent_under_2m", "retail", "opting_out_refused",
+         holdings=[assets("2142399.99")], requests=OPT_OUT,
+         reasons=("investable assets CHF 1,999,999.99 < 2,000,000",)),
     case("optout_knowledge_500k", "professional", "opting_out",
          client={"investment_knowledge": True}, holdings=[assets("535600")], requests=OPT_OUT,
          reasons=("investment_knowledge yes and assets >= 500,000",)),
@@ -158,7 +170,7 @@ REQUEST_CASES = [
     case("optout_real_estate_and_pension_excluded", "retail", "opting_out_refused",
          holdings=[assets("2000000"), assets("500000", "real_estate"),
                    assets("500000", "pension")],
-         requests=OPT_OUT, reasons=("investable assets CHF 1,867,065 < 2,000,000",)),
+         requests=OPT_OUT, reasons=("investable assets CHF 1,867,064.97 < 2,000,000",)),
     case("optout_precious_metal_counts", "professional", "opting_out",
          holdings=[assets("2000000"), assets("200000", "precious_metal")], requests=OPT_OUT),
     case("optout_legal_entity", "professional", "opting_out", client=company(own_funds="1"),
@@ -218,6 +230,13 @@ REQUEST_CASES = [
          requests=[req("professional", request_id="tie_f_2"),
                    req("retail", request_id="tie_f_1")],
          reasons=("request tie_f_2",)),
+    case("req_later_acceptance_replaces_earlier", "professional", "per_se_professional",
+         client=legal("corporate", True),
+         requests=[req("retail", received="2026-01-01"),
+                   req("professional", received="2026-02-01")],
+         reasons=("was not applied: the client is already professional",)),
+    case("req_opting_in_received_on_as_of_counts", "retail", "opting_in",
+         client=legal("corporate", True), requests=[req("retail", received="2026-06-30")]),
     case("req_mifid_request_ignored_by_finsa", "retail", "default",
          holdings=[assets("5000000")], requests=[req("professional", regime="mifid")]),
 ]

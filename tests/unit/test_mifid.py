@@ -106,6 +106,11 @@ LARGE_UNDERTAKING_CASES = [
          client=large("USD", balance_sheet_total="30000000", own_funds="3000000"),
          reasons=("balance_sheet_total 24,000,000 >= 20,000,000; own_funds 2,400,000 >= 2,000,000",
                   "USD converted at 0.8 EUR per USD")),
+    # 24,999,999.50 USD x 0.8 = 19,999,999.60 EUR: shown to the cent, never rounded up to 20M
+    case("large_usd_just_under_threshold", "retail", "default",
+         client=large("USD", balance_sheet_total="24999999.5", own_funds="3000000"), reasons=(
+             "1/3 met: balance_sheet_total 19,999,999.60 < 20,000,000; net_turnover 80 < "
+             "40,000,000; own_funds 2,400,000 >= 2,000,000",)),
     case("large_currency_null", "retail", "default", client=large(None), reasons=(
         "0/3 met: balance_sheet_total unknown; net_turnover unknown; own_funds unknown",
         "financials_currency missing")),
@@ -170,6 +175,18 @@ OPT_UP_CASES = [
                   "600,000 > 500,000; financial_sector_experience_years 1 >= 1",
                   "Review required: only 1/3 criteria met on 2026-06-30",
                   "portfolio_value_eur 100,000 <= 500,000")),
+    # the MiFID portfolio: financial instruments and cash only (no real estate, pension, metal)
+    case("optup_portfolio_excludes_other_assets", "retail", "opt_up_refused", review=True,
+         client={"financial_sector_experience_years": "1"},
+         holdings=[snapshot("2026-02-01", "400000"),
+                   *[snapshot("2026-02-01", "200000", c)
+                     for c in ("real_estate", "pension", "precious_metal", "life_insurance")]],
+         reasons=("portfolio_value_eur 400,000 <= 500,000",)),
+    case("optup_portfolio_cash_and_funds_sum", "professional", "elective_professional",
+         client={"financial_sector_experience_years": "1"},
+         holdings=[snapshot("2026-02-01", "250000", "cash_deposit"),
+                   snapshot("2026-02-01", "250000.01", "fund")],
+         reasons=("portfolio_value_eur 500,000.01 > 500,000", "No review")),
     case("optup_portfolio_exactly_500k", "retail", "opt_up_refused", review=True,
          client={"financial_sector_experience_years": "3"},
          holdings=[snapshot("2026-02-01", "500000")],
@@ -177,6 +194,10 @@ OPT_UP_CASES = [
     case("optup_experience_just_under_one", "retail", "opt_up_refused", review=True,
          client={"financial_sector_experience_years": "0.99"}, holdings=PORTFOLIO_OK,
          reasons=("financial_sector_experience_years 0.99 < 1",)),
+    # no client version as old as R: the earliest one counts (as for D, RULES.md)
+    case("optup_only_version_after_r_counts", "professional", "elective_professional",
+         client={"financial_sector_experience_years": "2", "updated_at": "2026-05-01T00:00:00"},
+         holdings=PORTFOLIO_OK, reasons=("financial_sector_experience_years 2 >= 1",)),
     case("optup_legal_entity_retail", "professional", "elective_professional",
          client=large(own_funds="1", financial_sector_experience_years="2"),
          holdings=PORTFOLIO_OK, reasons=("Base: default: entity_type corporate",)),
@@ -306,3 +327,57 @@ def test_every_open_client_has_one_category_and_reasons(run: tuple[PipelineRunne
         assert row["mifid_basis"] in vocab.MIFID_BASES
         assert row["mifid_review_required"] in (True, False)
         assert row["mifid_reasons"] and row["mifid_reasons"].strip()
+
+
+def test_opt_up_uses_the_client_version_known_on_the_received_date(tmp_path: Any) -> None:
+    """Experience gained after R does not turn a refused opt-up into an elective professional."""
+    runner = PipelineRunner(tmp_path)
+    tables = {"transactions": [{"client_id": "EXP", **t} for t in trades(40, "2026-02-01")],
+              "categorisation_requests": [{"client_id": "EXP", **req("professional")}]}
+    version = {"client_id": "EXP", "financial_sector_experience_years": "0",
+               "updated_at": "2026-01-01T00:00:00"}
+    runner(date(2026, 3, 31), clients=[version], **tables)
+    updated = {**version, "financial_sector_experience_years": "5",
+               "updated_at": "2026-05-01T09:00:00"}
+    row = runner(D, clients=[updated], **tables)["EXP"]
+    assert (row["mifid_category"], row["mifid_basis"], row["mifid_review_required"]) == (
+        "retail", "opt_up_refused", True), row["mifid_reasons"]
+    assert ("only 1/3 opt-up criteria met on 2026-03-01 (2 needed): significant_trades_12m 40 >= "
+            "40; portfolio_value_eur 0 <= 500,000; financial_sector_experience_years 0 < 1"
+            ) in row["mifid_reasons"]
+
+
+def changes(runner: PipelineRunner, attribute: str) -> set[tuple[Any, ...]]:
+    rows = runner.query("select as_of_date, previous_as_of_date, client_id, old_value, new_value "
+                        "from mart.client_category_changes where attribute = :a", a=attribute)
+    return {tuple(r.values()) for r in rows}
+
+
+def test_category_changes_first_categorisation_change_and_re_runs(tmp_path: Any) -> None:
+    """The notify list: first categorisation, each change once, re-runs replace, never add."""
+    runner = PipelineRunner(tmp_path)
+    first, latest = date(2026, 5, 31), D
+    clients = [{"client_id": "LOCAL", **legal("local")}, {"client_id": "PERSON"},
+               {"client_id": "CORP", **legal("corporate")}]
+    opt_down = [{"client_id": "LOCAL", **req("retail", received="2026-06-15")}]
+    runner(first, clients=clients, categorisation_requests=opt_down)
+    runner(latest, clients=clients, categorisation_requests=opt_down)
+    runner(latest, clients=clients, categorisation_requests=opt_down)  # re-run: no duplicates
+    assert changes(runner, "mifid_category") == {
+        (first, None, "LOCAL", None, "professional"),
+        (first, None, "PERSON", None, "retail"),
+        (first, None, "CORP", None, "retail"),
+        (latest, first, "LOCAL", "professional", "retail"),
+    }
+    assert {r[2] for r in changes(runner, "finsa_category")} == {"LOCAL", "PERSON", "CORP"}
+    # a legal entity has no wealth tier: null on its first date is no change from null
+    assert {r[2] for r in changes(runner, "wealth_tier")} == {"PERSON"}
+
+    # a re-run of the first date with a request now in force there: the later change is gone
+    earlier = [{"client_id": "LOCAL", **req("retail", received="2026-05-01")}]
+    runner(first, clients=clients, categorisation_requests=earlier)
+    assert changes(runner, "mifid_category") == {
+        (first, None, "LOCAL", None, "retail"),
+        (first, None, "PERSON", None, "retail"),
+        (first, None, "CORP", None, "retail"),
+    }

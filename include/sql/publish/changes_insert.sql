@@ -1,5 +1,8 @@
 -- One row per client and attribute whose value differs from the client's previous as-of date.
--- A client's first appearance is a change from null.
+-- A client's first appearance is a change from null (old_value and previous_as_of_date null), so
+-- an attribute that is null there too (wealth_tier of a legal entity) has no row: nothing changed.
+-- A re-run of D recomputes every change on or after D (changes_delete.sql), so the change of the
+-- next date is taken against D's new values.
 insert into mart.client_category_changes
 with previous_dates as (
     select client_id, max(as_of_date) as as_of_date
@@ -54,4 +57,4 @@ select
     run_id
 from compared
 where as_of_date >= :as_of
-    and (previous_as_of_date is null or old_value is distinct from new_value)
+    and old_value is distinct from new_value

@@ -169,14 +169,17 @@ base as (
 ),
 
 opt_up_criteria as (
-    -- the opt-up criteria on the request's received date R, and again on D (review)
+    -- the opt-up criteria on the request's received date R (measures and client version as of
+    -- R), and again on D (review)
     select
         base.client_id,
         {{ opt_up_met("opt_up_on_request.significant_trades_12m",
-                      "opt_up_on_request.portfolio_value_eur", "base.experience_years") }}
+                      "opt_up_on_request.portfolio_value_eur",
+                      "opt_up_on_request.experience_years") }}
             as met_on_request,
         {{ opt_up_tests("opt_up_on_request.significant_trades_12m",
-                        "opt_up_on_request.portfolio_value_eur", "base.experience_years") }}
+                        "opt_up_on_request.portfolio_value_eur",
+                        "opt_up_on_request.experience_years") }}
             as tests_on_request,
         {{ opt_up_met("measures.significant_trades_12m", "measures.portfolio_value_eur",
                       "base.experience_years") }}

@@ -1,6 +1,8 @@
 -- The MiFID opt-up measures as of the received date R of each request in force to be treated
 -- as professional (RULES.md, MiFID II categories): significant trades in the window ending on R,
--- (R - 12 months, R], and the portfolio value of the latest holdings snapshot on or before R.
+-- (R - 12 months, R], the portfolio value of the latest holdings snapshot on or before R, and the
+-- financial_sector_experience_years of the client version known on R (the latest updated on or
+-- before R, else the earliest: the rule of clients.sql applied to R instead of D).
 -- Aggregated per request first, then joined: no per-client subqueries on the big tables.
 -- grain: one row per client with a mifid request for professional in force at D.
 {% set window_months = policy.measures.window_months %}
@@ -15,11 +17,24 @@ with requests as (
 ),
 
 transactions as (
-    select * from {{ ref("transactions_eur") }}
+    -- executed trades on or before D of the requesting clients only, in EUR at their date's rate
+    select
+        transactions.client_id,
+        transactions.trade_date,
+        transactions.notional * {% with currency="transactions.currency" %}{% include "transform/_to_eur.sql" %}{% endwith %} as notional_eur
+    from {{ typed("transactions") }} as transactions
+    left join {{ ref("fx_daily") }} as fx
+        on transactions.currency = fx.currency and transactions.trade_date = fx.day
+    where transactions.status = 'executed' and transactions.trade_date <= :as_of
+        and transactions.client_id in (select client_id from requests)
 ),
 
 snapshots as (
     select * from {{ ref("holdings_snapshots") }}
+),
+
+versions as (
+    select * from staging.client_versions
 ),
 
 trades_on_request as (
@@ -53,6 +68,31 @@ snapshots_on_request as (
         and snapshots.snapshot_date <= requests.received_date
 ),
 
+versions_on_request as (
+    select
+        requests.client_id,
+        versions.updated_at,
+        coalesce(versions.financial_sector_experience_years, 0) as experience_years,
+        versions.updated_at is null
+            or cast(versions.updated_at as date) <= requests.received_date as is_known_on_request
+    from requests
+    inner join versions on requests.client_id = versions.client_id
+),
+
+version_on_request as (
+    select
+        client_id,
+        experience_years,
+        row_number() over (
+            partition by client_id
+            order by
+                case when is_known_on_request then 0 else 1 end,
+                case when is_known_on_request then updated_at end desc nulls last,
+                updated_at asc
+        ) as version_rank
+    from versions_on_request
+),
+
 opt_up as (
     select
         requests.client_id,
@@ -60,12 +100,16 @@ opt_up as (
         requests.received_date,
         coalesce(trades_on_request.significant_trades_12m, 0) as significant_trades_12m,
         snapshots_on_request.snapshot_date,
-        coalesce(snapshots_on_request.portfolio_value_eur, 0) as portfolio_value_eur
+        coalesce(snapshots_on_request.portfolio_value_eur, 0) as portfolio_value_eur,
+        coalesce(version_on_request.experience_years, 0) as experience_years
     from requests
     left join trades_on_request on requests.client_id = trades_on_request.client_id
     left join snapshots_on_request
         on requests.client_id = snapshots_on_request.client_id
         and snapshots_on_request.recency_rank = 1
+    left join version_on_request
+        on requests.client_id = version_on_request.client_id
+        and version_on_request.version_rank = 1
 )
 
 select * from opt_up
