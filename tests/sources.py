@@ -31,13 +31,18 @@ def write_table(root: Path, table: str, rows: list[dict[str, Any]]) -> Path:
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         for i, row in enumerate(rows):
-            full = {**DEFAULTS[table], **row}
-            if table == "transactions":
-                full.setdefault("transaction_id", f"T{i:06d}")
-            if table == "categorisation_requests":
-                full.setdefault("request_id", f"R{i:06d}")
-            writer.writerow({c: _text(full.get(c)) for c in columns})
+            writer.writerow(row_as_written(table, i, row))
     return path
+
+
+def row_as_written(table: str, i: int, row: dict[str, Any]) -> dict[str, str]:
+    """Row `i` of `table` as write_table writes it: every column as text, defaults filled in."""
+    full = {**DEFAULTS[table], **row}
+    if table == "transactions":
+        full.setdefault("transaction_id", f"T{i:06d}")
+    if table == "categorisation_requests":
+        full.setdefault("request_id", f"R{i:06d}")
+    return {c: _text(full.get(c)) for c in BY_NAME[table].column_names}
 
 
 def _text(value: Any) -> str:

@@ -1,8 +1,15 @@
-"""Extract: copy the five source tables, as they came (all text), into the warehouse."""
+"""Extract: copy the five source tables, as they came (all text), into the warehouse.
+
+A file or table that cannot be read as SOURCE.md says fails the run with a one-line
+SourceError naming the file (or table), the column and the rule; no row is dropped silently.
+"""
 
 from __future__ import annotations
 
+import codecs
+import csv
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,12 +19,16 @@ import sqlalchemy as sa
 
 from clientseg.contract import SOURCE_TABLES, SourceTable
 from clientseg.errors import SourceError
+from clientseg.runlog import redact
 from clientseg.runs import RunContext
 from clientseg.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 BATCH_ROWS = 250_000
 SUFFIXES = (".csv", ".parquet")
+CSV_RULE = "CSV files are UTF-8, comma-separated, with a header row"
+OTHER_DELIMITERS = (";", "\t", "|")
+CONNECT_TIMEOUT_S = 10
 
 
 def is_database_url(source: str) -> bool:
@@ -25,90 +36,169 @@ def is_database_url(source: str) -> bool:
 
 
 def source_files(root: Path, table: str) -> list[Path]:
-    """The files holding `table`: `<table>.csv|.parquet` or a folder of such files."""
+    """The files holding `table`: `<table>.csv|.parquet` or a folder of such files.
+
+    In a folder, names starting with `.` or `_` (`_SUCCESS`, editor files) are not data.
+    """
+    single = [root / f"{table}{s}" for s in SUFFIXES if (root / f"{table}{s}").is_file()]
     folder = root / table
-    files = [root / f"{table}{s}" for s in SUFFIXES if (root / f"{table}{s}").is_file()]
     if folder.is_dir():
-        files += sorted(p for p in folder.iterdir() if p.suffix in SUFFIXES and p.is_file())
-    if not files:
+        single.append(folder)
+    if len(single) > 1:
+        raise SourceError(
+            f"{root}: source table '{table}' is delivered twice "
+            f"({' and '.join(p.name for p in single)}; rule: one file or one folder per table)")
+    if not single:
         raise SourceError(
             f"{root}: source table '{table}' is missing "
-            f"(expected {table}.csv, {table}.parquet or a folder {table}/)"
-        )
+            f"(expected {table}.csv, {table}.parquet or a folder {table}/)")
+    if not folder.is_dir():
+        return single
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in SUFFIXES
+                   and not p.name.startswith((".", "_")))
+    if not files:
+        raise SourceError(f"{folder}: source table '{table}' is missing "
+                          f"(the folder holds no .csv or .parquet file)")
     return files
 
 
-def _read_file(duck: duckdb.DuckDBPyConnection, path: Path) -> duckdb.DuckDBPyRelation:
-    if path.stat().st_size == 0:
-        raise SourceError(f"{path}: empty file (rule: a header row is required)")
-    try:
-        if path.suffix == ".csv":
-            return duck.read_csv(str(path), header=True, all_varchar=True, sep=",", quotechar='"',
-                                 escapechar='"', encoding="utf-8", auto_detect=True)
-        return duck.read_parquet(str(path))
-    except duckdb.Error as exc:
-        raise SourceError(f"{path}: unreadable ({_first_line(exc)})") from exc
-
-
 def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _check_columns(where: str, table: SourceTable, columns: list[str]) -> None:
+    """Every contract column present, by its exact lower-case name, and only once."""
     missing = [c for c in table.column_names if c not in columns]
     if missing:
-        raise SourceError(
-            f"{where}: column '{missing[0]}' is missing (rule: SOURCE.md table {table.name} "
-            f"needs {', '.join(table.column_names)}; found {', '.join(columns) or 'no columns'})"
-        )
+        near = {c.strip().lower(): c for c in columns}
+        first = missing[0]
+        hint = (f"names are exact and lower case, found '{near[first]}'" if first in near
+                else f"SOURCE.md table {table.name} requires it; "
+                     f"{len(missing)} of {len(table.column_names)} columns missing")
+        raise SourceError(f"{where}: column '{first}' is missing (rule: {hint})")
+    twice = [c for c in table.column_names if columns.count(c) > 1]
+    if twice:
+        raise SourceError(f"{where}: column '{twice[0]}' appears more than once "
+                          f"(rule: one column per name)")
+
+
+def _csv_header(path: Path) -> list[str]:
+    """The header row's names, read by us: the CSV sniffer could take data for a header."""
+    with path.open("rb") as f:
+        first = f.readline(1 << 20).removeprefix(codecs.BOM_UTF8)
+        rest = f.read(1 << 16)
+    if not first.strip() and not rest.strip():
+        raise SourceError(f"{path}: empty file (rule: a header row is required)")
+    try:
+        line = first.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: line 1 is not valid UTF-8 (rule: {CSV_RULE})") from exc
+    if not line.strip():
+        raise SourceError(f"{path}: line 1 is blank, not a header row (rule: {CSV_RULE})")
+    header = next(csv.reader([line.rstrip("\r\n")]))
+    other = [d for d in OTHER_DELIMITERS if len(header) == 1 and d in header[0]]
+    if other:
+        raise SourceError(f"{path}: the header is separated by {other[0]!r}, not by commas "
+                          f"(rule: {CSV_RULE})")
+    return header
+
+
+def _csv_error(path: Path, exc: duckdb.Error) -> SourceError:
+    """DuckDB's multi-line CSV error as one line: the file, the line and what is wrong."""
+    text = str(exc)
+    line = re.search(r"CSV Error on Line: (\d+)", text)
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", text)
+    if "Invalid unicode" in text:
+        problem = "is not valid UTF-8"
+    elif fields:
+        problem = f"has {fields.group(2)} fields, the header has {fields.group(1)}"
+    elif "unterminated quote" in text:
+        problem = "has a quote that is never closed"
+    else:
+        problem = f"cannot be read ({_first_line(exc)})"
+    where = f"line {line.group(1)}" if line else "a line"
+    return SourceError(f"{path}: {where} {problem} (rule: {CSV_RULE})")
+
+
+def _parquet_error(path: Path, exc: duckdb.Error) -> SourceError:
+    detail = _first_line(exc).removeprefix("Invalid Input Error: ")
+    return SourceError(f"{path}: not a readable Parquet file ({detail})")
+
+
+def _file_relation(duck: duckdb.DuckDBPyConnection, path: Path, table: SourceTable
+                   ) -> duckdb.DuckDBPyRelation:
+    """The file's contract columns, as text, in contract order (columns checked first)."""
+    if path.suffix == ".csv":
+        header = _csv_header(path)
+        _check_columns(str(path), table, header)
+        # Positional names: the header is ours; strict parsing, nothing sniffed or skipped.
+        rel = duck.read_csv(
+            str(path), header=True, columns={f"c{i}": "VARCHAR" for i in range(len(header))},
+            sep=",", quotechar='"', escapechar='"', encoding="utf-8", auto_detect=False,
+            strict_mode=True, null_padding=False)
+        return rel.select(", ".join(f'c{header.index(c)} as "{c}"' for c in table.column_names))
+    try:
+        rel = duck.read_parquet(str(path))
+    except duckdb.Error as exc:
+        raise _parquet_error(path, exc) from exc
+    _check_columns(str(path), table, rel.columns)
+    return rel.select(", ".join(f'cast("{c}" as varchar) as "{c}"' for c in table.column_names))
 
 
 def _file_batches(path: Path, table: SourceTable, first_row_id: int) -> Iterator[pa.RecordBatch]:
     duck = duckdb.connect()
-    rel = _read_file(duck, path)
-    _check_columns(str(path), table, rel.columns)
-    text_cols = ", ".join(f'cast("{c}" as varchar) as "{c}"' for c in table.column_names)
-    query = (
-        f"select {text_cols}, {first_row_id} + row_number() over () - 1 as _row_id, "
-        f"? as _source_file, row_number() over () as _source_row from rel"
-    )
     try:
-        reader = duck.sql(query, params=[str(path)]).to_arrow_reader(BATCH_ROWS)
-        yield from reader
+        origin = str(path).replace("'", "''")
+        rel = _file_relation(duck, path, table).query("rel", (
+            f"select *, {first_row_id} + row_number() over () - 1 as _row_id, "
+            f"'{origin}' as _source_file, row_number() over () as _source_row from rel"))
+        yield from rel.to_arrow_reader(BATCH_ROWS)
     except duckdb.Error as exc:
-        raise SourceError(f"{path}: unreadable ({_first_line(exc)})") from exc
+        raise (_csv_error if path.suffix == ".csv" else _parquet_error)(path, exc) from exc
     finally:
         duck.close()
 
 
+def _engine(url: str) -> sa.Engine:
+    args = {"connect_timeout": CONNECT_TIMEOUT_S} if url.startswith("postgresql") else {}
+    return sa.create_engine(url, poolclass=sa.NullPool, connect_args=args)
+
+
 def _database_batches(url: str, table: SourceTable, schema: str | None) -> Iterator[pa.RecordBatch]:
-    engine = sa.create_engine(url)
-    where = f"{url.split('@')[-1]} table {schema + '.' if schema else ''}{table.name}"
+    database = redact(url)
+    name = f"{schema}.{table.name}" if schema else table.name
     try:
-        with engine.connect() as conn:
-            inspector = sa.inspect(conn)
-            if not inspector.has_table(table.name, schema=schema):
-                raise SourceError(f"{where}: source table '{table.name}' is missing")
-            found = [c["name"] for c in inspector.get_columns(table.name, schema)]
-            _check_columns(where, table, found)
-            columns = [sa.column(c) for c in table.column_names]
-            query = sa.select(*columns).select_from(sa.table(table.name, schema=schema))
-            result = conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(
-                query)
-            row_id = 1
-            for rows in result.partitions():
-                columns = list(zip(*rows, strict=True)) or [[] for _ in table.column_names]
-                arrays = {n: pa.array([_as_text(v) for v in col], pa.string())
-                          for n, col in zip(table.column_names, columns, strict=True)}
-                ids = pa.array(range(row_id, row_id + len(rows)), pa.int64())
-                origin = pa.array([where] * len(rows), pa.string())
-                arrays |= {"_row_id": ids, "_source_file": origin, "_source_row": ids}
-                row_id += len(rows)
-                yield pa.RecordBatch.from_pydict(arrays)
+        engine = _engine(url)
+        conn = engine.connect()
+    except (sa.exc.SQLAlchemyError, ImportError) as exc:
+        raise SourceError(f"{database}: source database unreachable "
+                          f"({_first_line(getattr(exc, 'orig', None) or exc)})") from exc
+    try:
+        inspector = sa.inspect(conn)
+        if not inspector.has_table(table.name, schema=schema):
+            raise SourceError(f"{database}: source table '{name}' is missing "
+                              f"(rule: SOURCE.md needs all five tables)")
+        found = [c["name"] for c in inspector.get_columns(table.name, schema)]
+        _check_columns(f"{database} table {name}", table, found)
+        query = sa.select(*[sa.column(c) for c in table.column_names]).select_from(
+            sa.table(table.name, schema=schema))
+        result = conn.execution_options(stream_results=True, yield_per=BATCH_ROWS).execute(query)
+        row_id = 1
+        for rows in result.partitions():
+            columns = list(zip(*rows, strict=True)) or [[] for _ in table.column_names]
+            arrays = {n: pa.array([_as_text(v) for v in col], pa.string())
+                      for n, col in zip(table.column_names, columns, strict=True)}
+            ids = pa.array(range(row_id, row_id + len(rows)), pa.int64())
+            origin = pa.array([f"{database} table {name}"] * len(rows), pa.string())
+            arrays |= {"_row_id": ids, "_source_file": origin, "_source_row": ids}
+            row_id += len(rows)
+            yield pa.RecordBatch.from_pydict(arrays)
     except sa.exc.SQLAlchemyError as exc:
-        raise SourceError(f"{where}: source database unreachable or unreadable "
-                          f"({_first_line(exc.orig or exc)})") from exc
+        raise SourceError(f"{database} table {name}: unreadable "
+                          f"({_first_line(getattr(exc, 'orig', None) or exc)})") from exc
     finally:
+        conn.close()
         engine.dispose()
 
 
@@ -123,9 +213,10 @@ def _as_text(value: object) -> str | None:
     return str(value)
 
 
-def table_batches(source: str, table: SourceTable, schema: str | None = None
-                  ) -> Iterator[pa.RecordBatch]:
-    """All rows of one source table as text Arrow batches with row identity columns."""
+def table_batches(source: str, table: SourceTable, schema: str | None = None,
+                  only: list[Path] | None = None) -> Iterator[pa.RecordBatch]:
+    """All rows of one source table (or of the files `only`) as text Arrow batches with row
+    identity columns."""
     if is_database_url(source):
         yield from _database_batches(source, table, schema)
         return
@@ -133,14 +224,17 @@ def table_batches(source: str, table: SourceTable, schema: str | None = None
     if not root.is_dir():
         raise SourceError(f"{source}: source directory does not exist")
     next_id = 1
-    for path in source_files(root, table.name):
+    for path in source_files(root, table.name) if only is None else only:
         for batch in _file_batches(path, table, next_id):
             next_id += batch.num_rows
             yield batch
 
 
-def extract(run: RunContext, wh: Warehouse, schema: str | None = None) -> dict[str, int]:
-    """Land every source table in `staging.raw_<table>__<key>`; return rows read per table."""
+def extract(run: RunContext, wh: Warehouse, schema: str | None = None,
+            only: dict[str, list[Path]] | None = None) -> dict[str, int]:
+    """Land every source table in `staging.raw_<table>__<key>`; return rows read per table.
+
+    `only` maps a table to the files to read (the new ones, see incremental.py)."""
     rows_read: dict[str, int] = {}
     with wh.begin() as conn:
         for table in SOURCE_TABLES:
@@ -150,7 +244,7 @@ def extract(run: RunContext, wh: Warehouse, schema: str | None = None) -> dict[s
             conn.execute(sa.text(
                 f"create table {target} ({columns}, _row_id bigint, _source_file text, "
                 f"_source_row bigint)"))
-            batches = table_batches(run.source, table, schema)
+            batches = table_batches(run.source, table, schema, (only or {}).get(table.name))
             rows_read[table.name] = wh.bulk_load(conn, target, batches)
             log.info("extracted %s: %d rows into %s", table.name, rows_read[table.name], target)
     return rows_read

@@ -5,14 +5,30 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from clientseg.contract import SOURCE_TABLES
 from clientseg.errors import PipelineError
+from clientseg.runlog import record_counts
 from clientseg.runs import RunContext
 from clientseg.validate import valid_rows
 from clientseg.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
+
+
+def check_accounting(conn: Connection, run: RunContext, table: str, read: int, used: int,
+                     quarantined: int) -> None:
+    """Every row read is used or quarantined, and the quarantined ones are in quarantine."""
+    if read != used + quarantined:
+        raise PipelineError(f"{table}: accounting mismatch, rows read {read} != used {used} "
+                            f"+ quarantined {quarantined} (rule: every source row is used or "
+                            f"quarantined)")
+    landed = int(conn.execute(sa.text(f"select count(*) from quarantine.{table} "
+                                      f"where run_id = :r"), {"r": run.run_id}).scalar_one())
+    if landed != quarantined:
+        raise PipelineError(f"{table}: accounting mismatch, quarantined {quarantined} but "
+                            f"quarantine.{table} holds {landed} rows of run {run.run_id}")
 
 
 def load(run: RunContext, wh: Warehouse, rows_read: dict[str, int],
@@ -27,12 +43,11 @@ def load(run: RunContext, wh: Warehouse, rows_read: dict[str, int],
             conn.execute(sa.text(
                 f"create table {typed} as select {columns} from {valid_rows(run, table.name)} v"))
             used[table.name] = wh.count(conn, typed)
-            read, bad = rows_read[table.name], rows_quarantined[table.name]
-            if read != used[table.name] + bad:
-                raise PipelineError(
-                    f"{table.name}: accounting mismatch, rows read {read} != used "
-                    f"{used[table.name]} + quarantined {bad}")
+            check_accounting(conn, run, table.name, rows_read[table.name], used[table.name],
+                             rows_quarantined[table.name])
         inserted = wh.run(conn, "load/client_versions.sql", {"run_id": run.run_id},
                           clients=run.table("typed", "clients")).rowcount
         log.info("loaded %s; %s new client versions", used, inserted)
+    record_counts(wh, run, {"rows_read": rows_read, "rows_used": used,
+                            "rows_quarantined": rows_quarantined})
     return used

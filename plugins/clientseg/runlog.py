@@ -19,7 +19,7 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def _redact(source: str) -> str:
+def redact(source: str) -> str:
     """A source location without credentials."""
     if "://" in source and "@" in source:
         scheme, rest = source.split("://", 1)
@@ -36,7 +36,7 @@ def start_run(wh: Warehouse, run: RunContext, policy: Policy) -> None:
             "policy_version, policy_sha256, source) values (:run_id, :as_of, :now, 'running', "
             ":version, :sha, :source)"),
             {"run_id": run.run_id, "as_of": run.as_of, "now": _now(), "version": policy.version,
-             "sha": policy.sha256, "source": _redact(run.source)})
+             "sha": policy.sha256, "source": redact(run.source)})
 
 
 def count_columns(counts: dict[str, Any]) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def _update(conn: Connection, run: RunContext, values: dict[str, Any]) -> None:
 
 def mark_published(conn: Connection, run: RunContext, published: int,
                    counts: dict[str, Any]) -> None:
-    _update(conn, run, {**count_columns(counts), "status": "published",
+    _update(conn, run, {**count_columns(counts), "status": "published", "error": None,
                         "rows_published": published, "finished_at": _now()})
 
 

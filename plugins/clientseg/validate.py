@@ -45,10 +45,16 @@ class TableValidation:
         file, _ = self.files_by_rule[worst.rule].most_common(1)[0]
         return (
             f"{self.table}: {self.rows_rejected} of {self.rows_read} rows "
-            f"({self.bad_share:.2%}) broke the source contract, above the {limit:.0%} limit; "
+            f"({self.bad_share:.2%}) broke the source contract, above the {limit * 100:g}% limit; "
             f"worst: file {file}, column {worst.column}, rule '{worst.rule}' "
-            f"({worst.unexpected_count} rows, e.g. {', '.join(worst.samples[:3]) or 'null'})"
+            f"({worst.unexpected_count} row{'s' * (worst.unexpected_count != 1)}, "
+            f"e.g. {', '.join(_one_line(v) for v in worst.samples[:3]) or 'null'})"
         )
+
+
+def _one_line(value: str) -> str:
+    """A sample value fit for a one-line reason: line breaks shown as \\n, \\r."""
+    return value.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def valid_rows(run: RunContext, table: str) -> str:
@@ -80,11 +86,13 @@ def _validate_table(run: RunContext, wh: Warehouse, conn: Connection, table: Sou
     wh.drop_tables(conn, [check, rejects])
     conn.execute(sa.text(f"create table {check} as {select}"))
     rows = wh.count(conn, check)
+    # Chunks by row id up to the largest one, so that no row escapes validation unseen.
+    top = int(conn.execute(sa.text(f"select coalesce(max(_row_id), 0) from {check}")).scalar_one())
     decimals = [c.name for c in table.columns if c.type == "decimal"]
     outcomes: dict[str, ExpectationOutcome] = {}
     broken: dict[int, list[str]] = {}
     files_by_rule: dict[str, Counter[str]] = {}
-    for low in range(0, rows, CHUNK_ROWS):
+    for low in range(0, top, CHUNK_ROWS):
         frame = wh.fetch_frame(conn, f"select * from {check} where _row_id > {low} "
                                      f"and _row_id <= {low + CHUNK_ROWS} order by _row_id")
         frame = frame.set_index("_row_id", drop=False)

@@ -11,7 +11,7 @@ typed as (
 ),
 
 valid_clients as (
-    select distinct client_id from {{ valid.clients }}
+    select distinct client_id from {{ valid.clients }} as clients
 )
 
 select

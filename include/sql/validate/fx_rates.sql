@@ -13,7 +13,8 @@ typed as (
 select
     typed.*,
     case
-        when count(*) over (partition by rate_date, currency) > 1 and rate_date is not null
+        when count(*) over (partition by rate_date, currency) > 1
+            and rate_date is not null and currency is not null
             then currency
     end as currency__duplicate_rate
 from typed
