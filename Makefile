@@ -14,7 +14,7 @@ DEMO_CLIENTS ?= 5000
 WAREHOUSE ?= duckdb:///$(CURDIR)/data/warehouse.duckdb
 AIRFLOW_PORT ?= 8080
 
-.PHONY: install demo test lint pg-up clean airflow browser bench
+.PHONY: install demo test lint pg-up clean airflow browser bench dictionary
 
 install: $(VENV)/.installed
 
@@ -52,6 +52,9 @@ test: install pg-up browser
 SIZE ?= S
 bench: install
 	$(VENV)/bin/python bench/run.py $(SIZE) $(BENCH_ARGS)
+
+dictionary: install  # docs/data_dictionary.md from include/columns.yaml
+	$(VENV)/bin/python -m clientseg.data_dictionary
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -10,9 +10,12 @@ the warehouse (`mart.client_segments`, `mart.client_segments_history`,
   date (the business day that just closed). Trigger with the param `as_of` (YYYY-MM-DD) to
   (re)run any past date: a re-run replaces that date's rows.
 * **Tasks:** extract → validate (Great Expectations) → load → transform (SQL in
-  `include/sql/transform`) → publish (one transaction) → summary.
+  `include/sql/transform`) → publish (one transaction) → summary → report (HTML report and
+  GX Data Docs; the task's output holds the as-of date and the headline counts).
 * **Where:** source and warehouse come from `CLIENTSEG_SOURCE` / `CLIENTSEG_WAREHOUSE_URL` or
   the Airflow connections `clientseg_source` / `clientseg_warehouse` (see README).
+* **Alerts:** a failed task alerts (log; webhook / e-mail when configured) with DAG, task,
+  as-of date, try and reason; a run not finished by `CLIENTSEG_DEADLINE` (06:00 UTC) alerts too.
 * **On failure:** the task log and `ops.pipeline_runs.error` hold a one-line reason; the mart
   is left as it was. Bad data fails at once; other errors are retried with backoff.
 """
@@ -24,16 +27,19 @@ from datetime import timedelta
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
 
+from clientseg.alerts import publish_deadline
 from clientseg.dag_tasks import execute, on_task_failure
 
 SEGMENTS = Asset("clientseg://mart/client_segments")
+SCHEDULE = "0 2 * * *"
 
 
 @dag(
     dag_id="client_segmentation",
-    schedule="0 2 * * *",
+    schedule=SCHEDULE,
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    deadline=publish_deadline(SCHEDULE),
     max_active_runs=1,
     doc_md=__doc__,
     tags=["clientseg", "segmentation", "mifid", "finsa"],
@@ -73,7 +79,14 @@ def client_segmentation() -> None:
     def summary(published: dict, **context) -> dict:
         return execute("summary", context, published)
 
-    summary(publish(transform(load(validate(extract())))))
+    @task(doc_md="Write the HTML report (`reports/<D>/index.html` next to the warehouse) and "
+                 "the Great Expectations Data Docs (`data_docs/`); return the as-of date, the "
+                 "headline counts and both paths. Runs after publish: if it fails, the run is "
+                 "red but its rows are published.")
+    def report(summarised: dict, **context) -> dict:
+        return execute("report", context, summarised)
+
+    report(summary(publish(transform(load(validate(extract()))))))
 
 
 client_segmentation()

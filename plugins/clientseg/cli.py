@@ -63,10 +63,23 @@ def _failure_reason(warehouse_url: str, run_id: str) -> str:
         return ""
 
 
+def _published(warehouse_url: str, run_id: str) -> bool:
+    from clientseg.warehouse import Warehouse
+
+    try:
+        return Warehouse(warehouse_url).scalar(
+            "select status from ops.pipeline_runs where run_id = :r", {"r": run_id}) == "published"
+    except Exception:  # noqa: BLE001 - the warehouse may be what failed
+        return False
+
+
 def run_dag(as_of: date, source: str, warehouse_url: str) -> tuple[bool, str, str]:
     """One run of the production DAG through Airflow (`dag.test`): (published, run_id, reason)."""
+    from clientseg.alerts import DEADLINE_ENV, DEADLINE_OFF
+
     os.environ[config.SOURCE_ENV] = source
     os.environ[config.WAREHOUSE_ENV] = warehouse_url
+    os.environ[DEADLINE_ENV] = DEADLINE_OFF  # dag.test() cannot run a DAG with a deadline
     home = Path(os.environ.setdefault("AIRFLOW_HOME", str(PROJECT_ROOT / ".airflow")))
     log_file = home / "logs" / f"clientseg-run-{as_of.isoformat()}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
@@ -81,6 +94,8 @@ def run_dag(as_of: date, source: str, warehouse_url: str) -> tuple[bool, str, st
                                            run_conf={"as_of": as_of.isoformat()})
     if dag_run.state == "success":
         return True, dag_run.run_id, ""
+    if _published(warehouse_url, dag_run.run_id):  # a task after publish (report) failed
+        return True, dag_run.run_id, f"published, but a task after publish failed; see {log_file}"
     reason = _failure_reason(warehouse_url, dag_run.run_id)
     return False, dag_run.run_id, reason or f"run {dag_run.run_id} failed; see {log_file}"
 
@@ -116,11 +131,38 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"clientseg run failed: {reason}".replace("\n", " "), file=sys.stderr)
         return 1
     print(f"published run {run_id} for {args.as_of}")
+    if reason:
+        print(f"clientseg run: warning: {reason}", file=sys.stderr)
     if args.summary:
+        from clientseg.report import outputs_root, report_path
         from clientseg.report_text import demo_summary
 
         print(demo_summary(warehouse_url, run_id))
+        report, docs = report_path(warehouse_url, args.as_of), outputs_root(warehouse_url)
+        print(f"Report:              {report if report.exists() else 'not written'}")
+        print(f"Data Docs (GX):      {docs / 'data_docs' / 'index.html'}")
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from clientseg.errors import PipelineError
+    from clientseg.report import write_report
+
+    try:
+        path = write_report(_absolute_duckdb(args.warehouse), args.as_of,
+                            Path(args.out) if args.out else None)
+    except PipelineError as exc:
+        print(f"clientseg report: {exc}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
+def cmd_airflow(args: argparse.Namespace) -> int:
+    from clientseg.airflow_ui import exec_standalone
+
+    exec_standalone(args.port, _absolute_source(args.source), _absolute_duckdb(args.warehouse))
+    return 1  # not reached: the process is now Airflow
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -169,6 +211,20 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--as-of", type=_date, default=None, help="as-of date (default: latest)")
     e.add_argument("--warehouse", default=config.DEFAULT_WAREHOUSE_URL)
     e.set_defaults(func=cmd_explain)
+
+    rp = sub.add_parser("report", help="write the HTML report of an as-of date (and Data Docs)")
+    rp.add_argument("--warehouse", default=config.DEFAULT_WAREHOUSE_URL)
+    rp.add_argument("--out", default=None,
+                    help="folder to write index.html to (default: reports/<D>/ next to the "
+                         "warehouse)")
+    rp.add_argument("--as-of", type=_date, default=None, help="as-of date (default: latest)")
+    rp.set_defaults(func=cmd_report)
+
+    a = sub.add_parser("airflow", help="start the Airflow UI (airflow standalone) on localhost")
+    a.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW_PORT") or 8080))
+    a.add_argument("--source", default=config.DEFAULT_SOURCE)
+    a.add_argument("--warehouse", default=config.DEFAULT_WAREHOUSE_URL)
+    a.set_defaults(func=cmd_airflow)
     return p
 
 

@@ -22,13 +22,14 @@ log = logging.getLogger(__name__)
 
 def step_extract(run: RunContext, policy: Policy) -> dict[str, Any]:
     from clientseg.extract import extract
+    from clientseg.incremental import plan
     from clientseg.runlog import record_counts, start_run
     from clientseg.schema import ensure_schema
 
     wh = Warehouse(run.warehouse_url)
     ensure_schema(wh)
     start_run(wh, run, policy)
-    rows_read = extract(run, wh, config.source_schema())
+    rows_read = extract(run, wh, config.source_schema(), only=plan(run, wh))
     record_counts(wh, run, {"rows_read": rows_read})
     return {"rows_read": rows_read,
             "tables": {t.name: run.table("raw", t.name) for t in SOURCE_TABLES}}
@@ -50,11 +51,12 @@ def step_validate(run: RunContext, policy: Policy, extracted: dict[str, Any]) ->
 
 
 def step_load(run: RunContext, policy: Policy, validated: dict[str, Any]) -> dict[str, Any]:
+    from clientseg.incremental import merge
     from clientseg.load import load
 
-    used = load(run, Warehouse(run.warehouse_url), validated["rows_read"],
-                validated["rows_quarantined"])
-    return {**validated, "rows_used": used,
+    wh = Warehouse(run.warehouse_url)
+    used = load(run, wh, validated["rows_read"], validated["rows_quarantined"])
+    return {**merge(run, wh, {**validated, "rows_used": used}),
             "tables": {t.name: run.table("typed", t.name) for t in SOURCE_TABLES}}
 
 
@@ -67,9 +69,12 @@ def step_transform(run: RunContext, policy: Policy, loaded: dict[str, Any]) -> d
 
 
 def step_publish(run: RunContext, policy: Policy, transformed: dict[str, Any]) -> dict[str, Any]:
+    from clientseg.output_checks import check_output
     from clientseg.publish import publish
 
-    published = publish(run, Warehouse(run.warehouse_url), transformed)
+    wh = Warehouse(run.warehouse_url)
+    check_output(run, wh)
+    published = publish(run, wh, transformed)
     return {**transformed, "rows_published": published}
 
 
@@ -89,12 +94,31 @@ def step_summary(run: RunContext, policy: Policy, published: dict[str, Any]) -> 
 STEPS = (step_extract, step_validate, step_load, step_transform, step_publish, step_summary)
 
 
+def step_report(run: RunContext, policy: Policy, summary: dict[str, Any]) -> dict[str, Any]:
+    """After publish: the HTML report and the GX Data Docs; returns where they are and the
+    run's headline counts (the task's output in the Airflow UI)."""
+    from clientseg.report import outputs_root, write_report
+
+    path = write_report(run.warehouse_url, run.as_of, policy=policy)
+    segments = summary.get("segments", {})
+    return {"as_of_date": run.as_of.isoformat(), "run_id": run.run_id,
+            "clients_published": summary.get("rows_published"),
+            "abc_class": segments.get("abc_class"),
+            "mifid_category": segments.get("mifid_category"),
+            "finsa_category": segments.get("finsa_category"),
+            "rows_quarantined": sum((summary.get("rows_quarantined") or {}).values()),
+            "report": str(path),
+            "data_docs": str(outputs_root(run.warehouse_url) / "data_docs" / "index.html")}
+
+
 def run_step(step: Callable[..., dict[str, Any]], run: RunContext, policy: Policy,
              *inputs: dict[str, Any]) -> dict[str, Any]:
     """Run one step; on failure record the one-line reason in ops.pipeline_runs, then re-raise."""
     try:
         return step(run, policy, *inputs)
     except Exception as exc:
+        if step not in STEPS:  # after publish (the report): the run stays published
+            raise
         from clientseg.runlog import mark_failed
 
         try:
