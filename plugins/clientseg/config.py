@@ -7,6 +7,7 @@ then the default (the demo source and the embedded DuckDB warehouse under data/)
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from clientseg.paths import DATA_DIR
@@ -14,6 +15,8 @@ from clientseg.paths import DATA_DIR
 WAREHOUSE_ENV = "CLIENTSEG_WAREHOUSE_URL"
 SOURCE_ENV = "CLIENTSEG_SOURCE"
 SOURCE_SCHEMA_ENV = "CLIENTSEG_SOURCE_SCHEMA"
+BI_ROLE_ENV = "CLIENTSEG_BI_ROLE"
+DEFAULT_BI_ROLE = "clientseg_bi"
 WAREHOUSE_CONN_ID = "clientseg_warehouse"
 SOURCE_CONN_ID = "clientseg_source"
 DEFAULT_WAREHOUSE_URL = f"duckdb:///{DATA_DIR / 'warehouse.duckdb'}"
@@ -68,3 +71,11 @@ def source_schema() -> str | None:
         return os.environ[SOURCE_SCHEMA_ENV]
     conn = _connection(SOURCE_CONN_ID)
     return (conn.extra_dejson or {}).get("schema") if conn is not None else None
+
+
+def bi_role() -> str:
+    """The PostgreSQL role BI tools use (SELECT on mart only): a plain lower-case identifier."""
+    name = os.environ.get(BI_ROLE_ENV) or DEFAULT_BI_ROLE
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name):
+        raise ValueError(f"{BI_ROLE_ENV}={name!r}: not a plain lower-case SQL identifier")
+    return name

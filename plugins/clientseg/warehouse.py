@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cached_property
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool
 
+from clientseg.data_dictionary import columns_of
 from clientseg.sql import render
 
 SCHEMAS = ("staging", "mart", "ops", "quarantine")
@@ -42,7 +44,8 @@ class Warehouse:
             yield conn
 
     def render(self, template: str, **context: Any) -> str:
-        return render(template, dialect=self.dialect, **context)
+        """Render a SQL file; `columns_of(table)` lists a documented table's columns by name."""
+        return render(template, dialect=self.dialect, columns_of=columns_of, **context)
 
     def run(self, conn: Connection, template: str, params: Mapping[str, Any] | None = None,
             **context: Any) -> sa.CursorResult:
@@ -72,26 +75,39 @@ class Warehouse:
             conn.execute(sa.text(f"drop table if exists {name}"))
 
     def bulk_load(self, conn: Connection, table: str, batches: Iterable[pa.RecordBatch]) -> int:
-        """Append Arrow batches to an existing table: DuckDB scans Arrow, PostgreSQL COPYs."""
+        """Append Arrow batches to an existing table, one batch in memory at a time.
+
+        DuckDB scans each batch; PostgreSQL streams them all through one COPY (psycopg 3).
+        """
+        if self.dialect != "duckdb":
+            return _copy_into_postgres(conn.connection.driver_connection, table, batches)
         rows = 0
         raw = conn.connection.driver_connection
         for batch in batches:
             if batch.num_rows == 0:
                 continue
-            if self.dialect == "duckdb":
-                raw.register("_clientseg_batch", batch)
-                cols = ", ".join(f'"{c}"' for c in batch.schema.names)
-                raw.execute(f"insert into {table} ({cols}) select {cols} from _clientseg_batch")
-                raw.unregister("_clientseg_batch")
-            else:
-                _copy_into_postgres(raw, table, batch)
+            raw.register("_clientseg_batch", batch)
+            cols = ", ".join(f'"{c}"' for c in batch.schema.names)
+            raw.execute(f"insert into {table} ({cols}) select {cols} from _clientseg_batch")
+            raw.unregister("_clientseg_batch")
             rows += batch.num_rows
         return rows
 
 
-def _copy_into_postgres(raw: Any, table: str, batch: pa.RecordBatch) -> None:
-    buffer = io.BytesIO()
-    pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=False))
-    cols = ", ".join(f'"{c}"' for c in batch.schema.names)
+def _copy_into_postgres(raw: Any, table: str, batches: Iterable[pa.RecordBatch]) -> int:
+    """COPY ... FROM STDIN (CSV): Arrow writes each batch as CSV (nulls unquoted, strings
+    quoted, so an empty string stays empty and a null stays null)."""
+    batches = iter(batches)
+    first = next((b for b in batches if b.num_rows), None)
+    if first is None:
+        return 0
+    cols = ", ".join(f'"{c}"' for c in first.schema.names)
+    rows = 0
+    options = pacsv.WriteOptions(include_header=False)
     with raw.cursor() as cur, cur.copy(f"copy {table} ({cols}) from stdin (format csv)") as copy:
-        copy.write(buffer.getvalue())
+        for batch in itertools.chain([first], batches):
+            buffer = io.BytesIO()
+            pacsv.write_csv(batch, buffer, options)
+            copy.write(buffer.getbuffer())
+            rows += batch.num_rows
+    return rows
