@@ -6,7 +6,7 @@ Imported by the DAG file at parse time, so it imports nothing heavy at module le
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,11 @@ def as_of_date(context: dict[str, Any]) -> date:
     if param:
         return date.fromisoformat(str(param))
     dag_run = context["dag_run"]
-    moment = context.get("logical_date") or dag_run.logical_date or dag_run.run_after
+    return default_as_of(context.get("logical_date") or dag_run.logical_date or dag_run.run_after)
+
+
+def default_as_of(moment: datetime) -> date:
+    """A scheduled run's as-of date: the business day that closed before it started."""
     return moment.date() - timedelta(days=1)
 
 
@@ -32,7 +36,7 @@ def run_context(context: dict[str, Any]) -> Any:
 
 def execute(step_name: str, context: dict[str, Any], *inputs: dict[str, Any]) -> dict[str, Any]:
     """Run one pipeline step for this Airflow run; bad data fails at once, without retries."""
-    from airflow.exceptions import AirflowFailException
+    from airflow.sdk.exceptions import AirflowFailException
 
     from clientseg import steps
     from clientseg.errors import PipelineError
@@ -47,13 +51,11 @@ def execute(step_name: str, context: dict[str, Any], *inputs: dict[str, Any]) ->
 
 
 def on_task_failure(context: dict[str, Any]) -> None:
-    """Task-level failure callback: DAG, task, as-of date, try number and reason."""
-    ti = context.get("task_instance") or context.get("ti")
-    exc = context.get("exception")
+    """Task-level failure callback (the DAG-level one may never fire in Airflow 3.1-3.3):
+    DAG, task, as-of date, try number and reason, through the configured notifiers."""
     try:
-        as_of = as_of_date(context).isoformat()
+        from clientseg.alerts import send, task_failure_alert
+
+        send(task_failure_alert(context), context)
     except Exception:  # noqa: BLE001 - a callback must never raise
-        as_of = "unknown"
-    log.error("clientseg alert: dag=%s task=%s as_of=%s try=%s reason=%s",
-              getattr(ti, "dag_id", "?"), getattr(ti, "task_id", "?"), as_of,
-              getattr(ti, "try_number", "?"), str(exc).splitlines()[0] if exc else "unknown")
+        log.exception("clientseg alert: could not build or send the failure alert")

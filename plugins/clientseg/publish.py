@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from clientseg import vocab
 from clientseg.runlog import mark_published
@@ -24,11 +29,38 @@ STEPS = (
 )
 
 
+# PostgreSQL: a transaction-scoped advisory lock, so that two publishes (two as-of dates)
+# queue one behind the other; the key is fixed, and advisory locks are per database.
+PG_PUBLISH_LOCK = "select pg_advisory_xact_lock(hashtext('clientseg.publish'))"
+_duckdb_locks: dict[str, threading.Lock] = {}
+_duckdb_locks_guard = threading.Lock()
+
+
+def _duckdb_lock(wh: Warehouse) -> threading.Lock:
+    """One lock per DuckDB file: its threads share one database, whose concurrent writers
+    to the same rows would conflict; other processes cannot open the file meanwhile."""
+    with _duckdb_locks_guard:
+        return _duckdb_locks.setdefault(str(wh.engine.url.database), threading.Lock())
+
+
+@contextmanager
+def publish_transaction(wh: Warehouse) -> Iterator[Connection]:
+    """The publish transaction, one at a time per warehouse: readers see all of it or none."""
+    if wh.dialect == "postgresql":
+        with wh.begin() as conn:
+            conn.execute(sa.text(PG_PUBLISH_LOCK))
+            yield conn
+    else:
+        # Taken before the transaction starts, so that it sees the previous publish.
+        with _duckdb_lock(wh), wh.begin() as conn:
+            yield conn
+
+
 def publish(run: RunContext, wh: Warehouse, counts: dict[str, object],
             between_steps: Callable[[str], None] | None = None) -> int:
     """Publish the run's rows; `between_steps` is a hook called after each statement (tests)."""
     segments = run.table("model", OUTPUT_MODEL)
-    with wh.begin() as conn:
+    with publish_transaction(wh) as conn:
         for step in STEPS:
             wh.run(conn, step, {"as_of": run.as_of}, segments=segments,
                    attributes=vocab.CHANGE_ATTRIBUTES)

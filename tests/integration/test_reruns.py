@@ -1,0 +1,120 @@
+"""Re-runs and backfills: a date's result depends on the date and the source, never on when or in
+which order the dates ran; mart.client_category_changes always matches the history."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from marts import (
+    D1,
+    D2,
+    D3,
+    MART_TABLES,
+    changes_from_history,
+    changes_table,
+    changing_source,
+    rows_by_client,
+    table_rows,
+)
+from sources import write_source
+
+from clientseg.policy import load_policy
+from clientseg.runs import RunContext
+from clientseg.steps import run_pipeline
+
+# The late arrival: a big trade of C2 dated D1, delivered after D1 (and D2, D3) had run.
+LATE_TRADE = {"client_id": "C2", "trade_date": "2026-03-20", "fee": "5000",
+              "transaction_id": "LATE1"}
+
+
+def day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def run_dates(warehouse: Path, source: Path, days: Iterable[str], tag: str = "run",
+              start_from: str | None = None) -> str:
+    """One nightly run per date, in the order given (on a copy of the warehouse `start_from`);
+    the warehouse URL."""
+    if start_from:
+        shutil.copy(start_from.removeprefix("duckdb:///"), warehouse)
+    url = f"duckdb:///{warehouse}"
+    for i, day in enumerate(days):
+        run_pipeline(RunContext(f"{tag}{i}__{day}", date.fromisoformat(day), str(source), url),
+                     load_policy())
+    return url
+
+
+def mart(url: str) -> dict[str, list[tuple]]:
+    """The three mart tables without run_id (the only column that names the run)."""
+    return {table: table_rows(url, table, drop=("run_id",)) for table in MART_TABLES}
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_source(tmp_path_factory.mktemp("reruns") / "source", **changing_source())
+
+
+@pytest.fixture(scope="module")
+def nightly(tmp_path_factory: pytest.TempPathFactory, source: Path) -> str:
+    """D1, D2, D3 run night after night: the reference history."""
+    return run_dates(tmp_path_factory.mktemp("nightly") / "w.duckdb", source, [D1, D2, D3])
+
+
+def test_nightly_history_has_every_date_and_consistent_changes(nightly):
+    counts = {day: len(rows_by_client(nightly, "mart.client_segments_history", day))
+              for day in (D1, D2, D3)}
+    assert counts == {D1: 5, D2: 6, D3: 5}
+    assert {r[0] for r in table_rows(nightly, "mart.client_segments")} == {day(D3)}
+    changes = changes_table(nightly)
+    assert changes == changes_from_history(nightly)
+    by_key = {(c[0], c[2], c[3]): (c[1], c[4], c[5]) for c in changes}
+    assert by_key[(day(D3), "C1", "wealth_tier")] == (day(D2), "mass_affluent", "hnw")
+    assert by_key[(day(D2), "C4", "abc_class")] == (day(D1), "A", "C")
+    assert by_key[(day(D2), "C5", "mifid_category")] == (None, None, "retail")
+    assert not [c for c in changes if c[2] == "C6" and c[0] == day(D3)]  # closed: just gone
+
+
+def test_rerun_of_a_past_date_replaces_its_rows_with_identical_values(tmp_path, source,
+                                                                      nightly):
+    url = run_dates(tmp_path / "w.duckdb", source, [D2, D1], tag="again", start_from=nightly)
+
+    assert mart(url) == mart(nightly)
+    run_ids = table_rows(url, "(select distinct as_of_date, run_id "
+                              "from mart.client_segments_history) as r")
+    assert [r[1] for r in run_ids] == [f"again1__{D1}", f"again0__{D2}", f"run2__{D3}"]
+
+
+def test_backfill_in_reverse_order_gives_the_nightly_history(tmp_path, source, nightly):
+    url = run_dates(tmp_path / "w.duckdb", source, [D3, D2, D1])
+
+    assert mart(url) == mart(nightly)
+    assert changes_table(url) == changes_from_history(url)
+
+
+def test_late_transaction_is_picked_up_when_its_date_is_rerun(tmp_path, source, nightly):
+    url = run_dates(tmp_path / "w.duckdb", source, [], start_from=nightly)
+    tables = changing_source()
+    tables["transactions"].append(LATE_TRADE)
+    late_source = write_source(tmp_path / "late_source", **tables)
+    before = rows_by_client(url, "mart.client_segments_history", D1)["C2"]
+    assert ("C2", "abc_class") in {(c[2], c[3]) for c in changes_table(url) if c[0] == day(D2)}
+
+    run_dates(tmp_path / "w.duckdb", late_source, [D1], tag="rerun")
+
+    after = rows_by_client(url, "mart.client_segments_history", D1)["C2"]
+    assert (before["revenue_12m_eur"], after["revenue_12m_eur"]) == (Decimal(0), Decimal(5000))
+    assert (before["abc_class"], after["abc_class"]) == ("C", "A")
+    assert changes_table(url) == changes_from_history(url)
+    # D2 (computed before the trade arrived, C2 already A) is now compared with D1's new
+    # values: C2's move to A is listed on D1, no longer on D2.
+    d2_changes = {(c[2], c[3]) for c in changes_table(url) if c[0] == day(D2)}
+    assert ("C2", "abc_class") not in d2_changes
+
+    run_dates(tmp_path / "w.duckdb", late_source, [D2, D3], tag="rerun-rest")
+    always_there = run_dates(tmp_path / "fresh.duckdb", late_source, [D1, D2, D3])
+    assert mart(url) == mart(always_there)
