@@ -219,11 +219,11 @@ def _add_months(d: date, months: int) -> date:
     return date(year, month0 + 1, min(d.day, calendar.monthrange(year, month0 + 1)[1]))
 
 
-def _quarter_ends(as_of: date) -> list[date]:
-    """Quarter ends from FX_MONTHS before ``as_of`` up to the last one on or before it."""
-    start, ends = _add_months(as_of, -FX_MONTHS), []
+def _quarter_ends(as_of: date, fx_months: int = FX_MONTHS) -> list[date]:
+    """Quarter ends from ``fx_months`` before ``as_of`` up to the last one on or before it."""
+    start, ends = _add_months(as_of, -fx_months), []
     year, month = as_of.year, as_of.month - as_of.month % 3
-    for _ in range(4 * (FX_MONTHS // 12 + 2)):
+    for _ in range(4 * (fx_months // 12 + 2)):
         if month == 0:
             year, month = year - 1, 12
         end = date(year, month, calendar.monthrange(year, month)[1])
@@ -816,8 +816,12 @@ def _prepare(out: Path) -> None:
 
 
 def generate_source(out_dir: Path, n_clients: int, seed: int, as_of: date,
-                    transactions_per_client: float = 30.0) -> dict[str, int]:
+                    transactions_per_client: float = 30.0,
+                    history_months: int = HISTORY_MONTHS) -> dict[str, int]:
     """Write a SOURCE.md-layout landing directory; return rows written per table.
+
+    ``history_months`` of transactions (FX rates and holdings one month more); the benchmark
+    uses 49 to show that a nightly run does not grow with the length of history.
 
     The counts include the rows that break the contract on purpose.
     """
@@ -827,13 +831,14 @@ def generate_source(out_dir: Path, n_clients: int, seed: int, as_of: date,
     _prepare(out)
     as_of = date(as_of.year, as_of.month, as_of.day)
     as_of_day = _days(as_of)
-    start_day = _days(_add_months(as_of, -HISTORY_MONTHS))
+    start_day = _days(_add_months(as_of, -history_months))
     r_clients, r_fx, r_holdings, r_trades, r_requests = np.random.default_rng(seed).spawn(5)
-    fx = _fx_rates(r_fx, as_of_day, _days(_add_months(as_of, -FX_MONTHS)))
+    fx_months = history_months + FX_MONTHS - HISTORY_MONTHS
+    fx = _fx_rates(r_fx, as_of_day, _days(_add_months(as_of, -fx_months)))
     c = _client_core(r_clients, n_clients, as_of_day)
     return {
         "clients": _write_clients(out, r_clients, c, as_of_day),
-        "holdings": _write_holdings(out, r_holdings, c, _quarter_ends(as_of), fx),
+        "holdings": _write_holdings(out, r_holdings, c, _quarter_ends(as_of, fx_months), fx),
         "transactions": _write_transactions(out, r_trades, c, fx, start_day, as_of_day,
                                             transactions_per_client),
         "fx_rates": _write_fx(out, r_fx, fx, c),

@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 # Each model builds staging.model_<name>__<key>; a model reads only the ones before it.
 MODELS = (
     "fx_daily",
-    "transactions_eur",
     "trade_measures",
     "holdings_snapshots",
     "clients",
@@ -45,11 +44,16 @@ def window_params(as_of: date, months: int) -> dict[str, date]:
     }
 
 
-def model_context(run: RunContext, policy: Policy) -> dict[str, Any]:
-    """What the model templates see: table resolvers, the policy, vocabularies."""
+def model_context(run: RunContext, policy: Policy, stored: list[str] | None = None
+                  ) -> dict[str, Any]:
+    """What the model templates see: table resolvers, the policy, vocabularies.
+
+    `stored` names the source tables read from their incremental store (incremental.py)."""
+    from clientseg.incremental import typed_table
+
     return {
         "ref": lambda name: run.table("model", name),
-        "typed": lambda name: run.table("typed", name),
+        "typed": lambda name: typed_table(run, stored or [], name),
         "policy": policy.settings,
         "vocab": vocab,
         "sql_list": sql_list,
@@ -61,7 +65,9 @@ def transform(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
     """Build every model for the run; return rows per model."""
     params = window_params(run.as_of, int(policy["measures"]["window_months"]))
     params["run_id"] = run.run_id
-    context = model_context(run, policy)
+    from clientseg.incremental import stored_tables
+
+    context = model_context(run, policy, stored_tables(run, wh))
     rows: dict[str, int] = {}
     with wh.begin() as conn:
         for model in MODELS:

@@ -16,8 +16,9 @@ with requests as (
     where regime = 'mifid' and status = 'accepted' and requested_category = 'professional'
 ),
 
-transactions as (
+transactions as materialized (
     -- executed trades on or before D of the requesting clients only, in EUR at their date's rate
+    -- (materialized: a small set, then joined on date ranges)
     select
         transactions.client_id,
         transactions.trade_date,

@@ -1,7 +1,25 @@
 -- Trading measures per client over the window (D - 12 months, D] and the one before it.
+-- Executed trades on or before D, in EUR at their trade date's rate, aggregated in one pass over
+-- the typed transactions (nothing per transaction is materialised).
 -- grain: one row per client with at least one executed trade on or before D.
-with transactions as (
-    select * from {{ ref("transactions_eur") }}
+with executed as (
+    select * from {{ typed("transactions") }}
+    where status = 'executed' and trade_date <= :as_of
+),
+
+fx_daily as (
+    select * from {{ ref("fx_daily") }}
+),
+
+transactions as (
+    select
+        executed.client_id,
+        executed.trade_date,
+        executed.notional * {% with currency="executed.currency" %}{% include "transform/_to_eur.sql" %}{% endwith %} as notional_eur,
+        executed.fee * {% with currency="executed.currency" %}{% include "transform/_to_eur.sql" %}{% endwith %} as fee_eur
+    from executed
+    left join fx_daily as fx
+        on executed.currency = fx.currency and executed.trade_date = fx.day
 ),
 
 measures as (
