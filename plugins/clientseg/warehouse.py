@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cached_property
@@ -20,6 +21,8 @@ from clientseg.data_dictionary import columns_of
 from clientseg.sql import render
 
 SCHEMAS = ("staging", "mart", "ops", "quarantine")
+DUCKDB_MEMORY_ENV = "CLIENTSEG_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY = "3GB"
 
 
 class Warehouse:
@@ -30,6 +33,11 @@ class Warehouse:
 
     @cached_property
     def engine(self) -> Engine:
+        if sa.engine.make_url(self.url).get_backend_name() == "duckdb":
+            # Bounded memory: DuckDB's default is 80% of RAM; above the limit it spills to disk.
+            limit = os.environ.get(DUCKDB_MEMORY_ENV, DEFAULT_DUCKDB_MEMORY)
+            return sa.create_engine(self.url, poolclass=NullPool,
+                                    connect_args={"config": {"memory_limit": limit}})
         return sa.create_engine(self.url, poolclass=NullPool)
 
     @property
