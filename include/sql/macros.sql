@@ -46,3 +46,15 @@
 {% macro fmt_number(expr) -%}
 case when position('.' in cast({{ expr }} as text)) > 0 then rtrim(rtrim(cast({{ expr }} as text), '0'), '.') else cast({{ expr }} as text) end
 {%- endmacro %}
+
+{#- The rank of a client version: 1 for the latest updated on or before the date when `known`
+    (updated_at null counts as the oldest), else the earliest version. -#}
+{% macro version_rank(known) -%}
+row_number() over (
+            partition by client_id
+            order by
+                case when {{ known }} then 0 else 1 end,
+                case when {{ known }} then updated_at end desc nulls last,
+                updated_at asc
+        )
+{%- endmacro %}

@@ -1,6 +1,7 @@
 -- The clients open on D, each in its latest version updated on or before D (any time that day),
 -- or its earliest version when none is that old. Only clients of the current delivery count.
 -- grain: one row per open client.
+{% import "macros.sql" as m with context %}
 with versions as (
     select
         *,
@@ -12,13 +13,7 @@ with versions as (
 ranked as (
     select
         *,
-        row_number() over (
-            partition by client_id
-            order by
-                case when is_known_on_as_of then 0 else 1 end,
-                case when is_known_on_as_of then updated_at end desc nulls last,
-                updated_at asc
-        ) as version_rank
+        {{ m.version_rank("is_known_on_as_of") }} as version_rank
     from versions
 ),
 

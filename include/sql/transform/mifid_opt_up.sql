@@ -5,6 +5,7 @@
 -- before R, else the earliest: the rule of clients.sql applied to R instead of D).
 -- Aggregated per request first, then joined: no per-client subqueries on the big tables.
 -- grain: one row per client with a mifid request for professional in force at D.
+{% import "macros.sql" as m with context %}
 {% set window_months = policy.measures.window_months %}
 with requests as (
     select
@@ -84,13 +85,7 @@ version_on_request as (
     select
         client_id,
         experience_years,
-        row_number() over (
-            partition by client_id
-            order by
-                case when is_known_on_request then 0 else 1 end,
-                case when is_known_on_request then updated_at end desc nulls last,
-                updated_at asc
-        ) as version_rank
+        {{ m.version_rank("is_known_on_request") }} as version_rank
     from versions_on_request
 ),
 
