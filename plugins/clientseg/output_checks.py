@@ -16,7 +16,7 @@ from clientseg.errors import OutputCheckError
 from clientseg.expectations import ROW_ID, ExpectationOutcome, suite_json, validate_chunk
 from clientseg.runs import RunContext
 from clientseg.transform import OUTPUT_MODEL
-from clientseg.validate import CHUNK_ROWS, TableValidation, _record_results
+from clientseg.validate import CHUNK_ROWS, TableValidation, record_results
 from clientseg.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def check_output(run: RunContext, wh: Warehouse) -> int:
             broken.update(validate_chunk(SUITE, frame.set_index(ROW_ID, drop=False), outcomes))
         conn.execute(sa.text('delete from ops.data_quality_results where run_id = :r '
                              'and "table" = :t'), {"r": run.run_id, "t": OUTPUT_TABLE})
-        _record_results(conn, run, TableValidation(OUTPUT_TABLE, rows, len(broken), outcomes, {}))
+        record_results(conn, run, TableValidation(OUTPUT_TABLE, rows, len(broken), outcomes, {}))
         wh.drop_tables(conn, [frame_table])
     failed = sorted((o for o in outcomes.values() if not o.success), key=lambda o: order[o.rule])
     if failed:

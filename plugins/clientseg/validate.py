@@ -113,7 +113,8 @@ def _validate_table(run: RunContext, wh: Warehouse, conn: Connection, table: Sou
     return TableValidation(table.name, rows, len(broken), outcomes, files_by_rule)
 
 
-def _record_results(conn: Connection, run: RunContext, result: TableValidation) -> None:
+def record_results(conn: Connection, run: RunContext, result: TableValidation) -> None:
+    """One ops.data_quality_results row per rule of a validated table (source or output)."""
     now = datetime.now(UTC).replace(tzinfo=None)
     rows = [{
         "run_id": run.run_id, "as_of_date": run.as_of, "table": result.table,
@@ -142,7 +143,7 @@ def validate(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
             conn.execute(sa.text(f"delete from quarantine.{table.name} where run_id = :r"),
                          {"r": run.run_id})
             result = _validate_table(run, wh, conn, table)
-            _record_results(conn, run, result)
+            record_results(conn, run, result)
             log.info("validated %s: %d rows, %d quarantined", table.name, result.rows_read,
                      result.rows_rejected)
             results.append(result)
