@@ -1,6 +1,6 @@
 """Output checks: the GX suite expectations/output/client_segments.json on the rows to publish.
 
-Runs on the transform's output model before publish, in bounded chunks. The checks that span
+Runs on the transform's output model before publish, as SQL in the warehouse. The checks that span
 rows (exactly one row per open client) are flags computed in SQL (checks/output_rows.sql);
 GX checks every row's values. Results go to ops.data_quality_results under OUTPUT_TABLE; a
 failure raises OutputCheckError, so nothing is published.
@@ -13,10 +13,16 @@ import logging
 import sqlalchemy as sa
 
 from clientseg.errors import OutputCheckError
-from clientseg.expectations import ROW_ID, ExpectationOutcome, suite_json, validate_chunk
+from clientseg.expectations import (
+    ROW_ID,
+    ExpectationOutcome,
+    failing_rows,
+    rule_order,
+    validate_table,
+)
 from clientseg.runs import RunContext
 from clientseg.transform import OUTPUT_MODEL
-from clientseg.validate import CHUNK_ROWS, TableValidation, record_results
+from clientseg.validate import TableValidation, record_results
 from clientseg.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -24,12 +30,6 @@ log = logging.getLogger(__name__)
 SUITE = "output/client_segments"
 OUTPUT_TABLE = "output.client_segments"
 SHOWN_OTHERS = 2  # failed rules named in the reason besides the first
-
-
-def checked_columns() -> list[str]:
-    """The columns the suite looks at, in suite order, without repeats."""
-    columns = [e["kwargs"]["column"] for e in suite_json(SUITE)["expectations"]]
-    return list(dict.fromkeys(columns))
 
 
 def failure_reason(rows: int, outcomes: list[ExpectationOutcome]) -> str:
@@ -48,26 +48,24 @@ def failure_reason(rows: int, outcomes: list[ExpectationOutcome]) -> str:
 
 def check_output(run: RunContext, wh: Warehouse) -> int:
     """Validate the rows the run would publish; return their count or raise OutputCheckError."""
-    frame_table = run.table("check", "output")
-    order = {e["meta"]["rule"]: i for i, e in enumerate(suite_json(SUITE)["expectations"])}
-    columns = ", ".join([ROW_ID, *checked_columns()])
-    outcomes: dict[str, ExpectationOutcome] = {}
-    broken: set[int] = set()
+    checked, broken = run.table("check", "output"), run.table("broken", "output")
+    order = rule_order(SUITE)
     with wh.begin() as conn:
-        wh.drop_tables(conn, [frame_table])
+        wh.drop_tables(conn, [checked, broken])
         select = wh.render("checks/output_rows.sql", segments=run.table("model", OUTPUT_MODEL),
                            open_clients=run.table("model", "clients"))
-        conn.execute(sa.text(f"create table {frame_table} as {select}"), {"as_of": run.as_of})
-        rows = wh.count(conn, frame_table)
-        for low in range(0, rows, CHUNK_ROWS):
-            frame = wh.fetch_frame(conn, f"select {columns} from {frame_table} "
-                                         f"where {ROW_ID} > {low} and {ROW_ID} <= "
-                                         f"{low + CHUNK_ROWS} order by {ROW_ID}")
-            broken.update(validate_chunk(SUITE, frame.set_index(ROW_ID, drop=False), outcomes))
+        conn.execute(sa.text(f"create table {checked} as {select}"), {"as_of": run.as_of})
+        rows = wh.count(conn, checked)
+    result = validate_table(wh, SUITE, checked, rows)
+    outcomes = result.outcomes
+    with wh.begin() as conn:
+        failing_rows(conn, checked, result, broken)
+        rejected = int(conn.execute(sa.text(
+            f"select count(distinct {ROW_ID}) from {broken}")).scalar_one())
         conn.execute(sa.text('delete from ops.data_quality_results where run_id = :r '
                              'and "table" = :t'), {"r": run.run_id, "t": OUTPUT_TABLE})
-        record_results(conn, run, TableValidation(OUTPUT_TABLE, rows, len(broken), outcomes, {}))
-        wh.drop_tables(conn, [frame_table])
+        record_results(conn, run, TableValidation(OUTPUT_TABLE, rows, rejected, outcomes, {}))
+        wh.drop_tables(conn, [checked, broken])
     failed = sorted((o for o in outcomes.values() if not o.success), key=lambda o: order[o.rule])
     if failed:
         raise OutputCheckError(failure_reason(rows, failed))

@@ -1,4 +1,5 @@
-"""Validate: run the GX suites on every source table; quarantine the rows that break a rule."""
+"""Validate: run the GX suites on every source table in the warehouse; quarantine the rows that
+break a rule."""
 
 from __future__ import annotations
 
@@ -8,21 +9,19 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from clientseg import vocab
 from clientseg.contract import SOURCE_TABLES, SourceTable
 from clientseg.errors import DataQualityError
-from clientseg.expectations import ExpectationOutcome, suite_json, validate_chunk
+from clientseg.expectations import ExpectationOutcome, failing_rows, validate_table
 from clientseg.policy import Policy
 from clientseg.runs import RunContext
 from clientseg.sql import sql_list
 from clientseg.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
-CHUNK_ROWS = 200_000
 
 
 @dataclass
@@ -64,53 +63,28 @@ def valid_rows(run: RunContext, table: str) -> str:
             f"(select 1 from {rejects} r where r._row_id = c._row_id))")
 
 
-def _rule_order(table: str) -> dict[str, int]:
-    rules = [e["meta"]["rule"] for e in suite_json(table)["expectations"]]
-    return {rule: i for i, rule in enumerate(rules)}
-
-
-def _reasons(rules: list[str], order: dict[str, int]) -> str:
-    """The rules a row broke in suite order; an unparseable value is not also 'missing'."""
-    unparsed = {r.split(":")[0] for r in rules if ": must be a valid" in r}
-    kept = [r for r in rules
-            if not (r.endswith("must not be null") and r.split(":")[0] in unparsed)]
-    return "; ".join(sorted(set(kept), key=order.__getitem__))
-
-
-def _validate_table(run: RunContext, wh: Warehouse, conn: Connection, table: SourceTable
-                    ) -> TableValidation:
+def _validate_table(run: RunContext, wh: Warehouse, table: SourceTable) -> TableValidation:
+    """Check frame (committed, for GX to read), GX in the warehouse, then the rejected rows."""
     check, rejects = run.table("check", table.name), run.table("rejects", table.name)
+    broken = run.table("broken", table.name)
     valid = {t.name: valid_rows(run, t.name) for t in SOURCE_TABLES[:2] if t is not table}
     select = wh.render(f"validate/{table.name}.sql", table=table, raw=run.table("raw", table.name),
                        valid=valid, vocab=vocab, sql_list=sql_list)
-    wh.drop_tables(conn, [check, rejects])
-    conn.execute(sa.text(f"create table {check} as {select}"))
-    rows = wh.count(conn, check)
-    # Chunks by row id up to the largest one, so that no row escapes validation unseen.
-    top = int(conn.execute(sa.text(f"select coalesce(max(_row_id), 0) from {check}")).scalar_one())
-    decimals = [c.name for c in table.columns if c.type == "decimal"]
-    outcomes: dict[str, ExpectationOutcome] = {}
-    broken: dict[int, list[str]] = {}
-    files_by_rule: dict[str, Counter[str]] = {}
-    for low in range(0, top, CHUNK_ROWS):
-        frame = wh.fetch_frame(conn, f"select * from {check} where _row_id > {low} "
-                                     f"and _row_id <= {low + CHUNK_ROWS} order by _row_id")
-        frame = frame.set_index("_row_id", drop=False)
-        frame[decimals] = frame[decimals].astype("float64")
-        chunk_broken = validate_chunk(table.name, frame, outcomes)
-        for row_id, rules in chunk_broken.items():
-            broken.setdefault(row_id, []).extend(rules)
-            for rule in rules:
-                files_by_rule.setdefault(rule, Counter())[frame.at[row_id, "_source_file"]] += 1
-    order = _rule_order(table.name)
-    conn.execute(sa.text(f"create table {rejects} (_row_id bigint, rules_broken text)"))
-    ids = sorted(broken)
-    wh.bulk_load(conn, rejects, [pa.RecordBatch.from_pydict({
-        "_row_id": pa.array(ids, pa.int64()),
-        "rules_broken": pa.array([_reasons(broken[i], order) for i in ids], pa.string())})])
-    wh.run(conn, "validate/quarantine_insert.sql", {"run_id": run.run_id, "as_of": run.as_of},
-           table=table, raw=run.table("raw", table.name), rejects=rejects)
-    return TableValidation(table.name, rows, len(broken), outcomes, files_by_rule)
+    with wh.begin() as conn:
+        wh.drop_tables(conn, [check, rejects, broken])
+        conn.execute(sa.text(f"create table {check} as {select}"))
+        rows = wh.count(conn, check)
+    result = validate_table(wh, table.name, check, rows)
+    with wh.begin() as conn:
+        failing_rows(conn, check, result, broken)
+        conn.execute(sa.text(f"create table {rejects} as "
+                             f"{wh.render('validate/rejects.sql', broken=broken)}"))
+        files_by_rule: dict[str, Counter[str]] = {}
+        for rule, file, n in wh.run(conn, "validate/files_by_rule.sql", broken=broken,
+                                    check=check):
+            files_by_rule.setdefault(rule, Counter())[file] = int(n)
+        rejected = wh.count(conn, rejects)
+    return TableValidation(table.name, rows, rejected, result.outcomes, files_by_rule)
 
 
 def record_results(conn: Connection, run: RunContext, result: TableValidation) -> None:
@@ -133,20 +107,24 @@ def record_results(conn: Connection, run: RunContext, result: TableValidation) -
 
 
 def validate(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
-    """Validate every table; quarantine bad rows; fail if a table is above the bad-row limit."""
+    """Validate every table; quarantine bad rows; fail if a table is above the bad-row limit.
+
+    The quarantine rows and ops.data_quality_results of the run are written in one transaction,
+    after every table is validated."""
     limit = float(policy["validation"]["max_bad_row_share"])
-    results: list[TableValidation] = []
+    results = [_validate_table(run, wh, table) for table in SOURCE_TABLES]
     with wh.begin() as conn:
         conn.execute(sa.text("delete from ops.data_quality_results where run_id = :r"),
                      {"r": run.run_id})
-        for table in SOURCE_TABLES:
+        for table, result in zip(SOURCE_TABLES, results, strict=True):
             conn.execute(sa.text(f"delete from quarantine.{table.name} where run_id = :r"),
                          {"r": run.run_id})
-            result = _validate_table(run, wh, conn, table)
+            wh.run(conn, "validate/quarantine_insert.sql",
+                   {"run_id": run.run_id, "as_of": run.as_of}, table=table,
+                   raw=run.table("raw", table.name), rejects=run.table("rejects", table.name))
             record_results(conn, run, result)
             log.info("validated %s: %d rows, %d quarantined", table.name, result.rows_read,
                      result.rows_rejected)
-            results.append(result)
     too_bad = [r for r in results if r.bad_share > limit]
     counts = {r.table: r.rows_rejected for r in results}
     if too_bad:
@@ -154,5 +132,3 @@ def validate(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
         error.rows_quarantined = counts
         raise error
     return counts
-
-

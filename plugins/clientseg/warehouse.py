@@ -32,13 +32,17 @@ class Warehouse:
         self.url = url
 
     @cached_property
-    def engine(self) -> Engine:
+    def engine_kwargs(self) -> dict[str, Any]:
+        """create_engine's arguments; GX's engine on the same DuckDB file must use the same."""
         if sa.engine.make_url(self.url).get_backend_name() == "duckdb":
             # Bounded memory: DuckDB's default is 80% of RAM; above the limit it spills to disk.
             limit = os.environ.get(DUCKDB_MEMORY_ENV, DEFAULT_DUCKDB_MEMORY)
-            return sa.create_engine(self.url, poolclass=NullPool,
-                                    connect_args={"config": {"memory_limit": limit}})
-        return sa.create_engine(self.url, poolclass=NullPool)
+            return {"poolclass": NullPool, "connect_args": {"config": {"memory_limit": limit}}}
+        return {"poolclass": NullPool}
+
+    @cached_property
+    def engine(self) -> Engine:
+        return sa.create_engine(self.url, **self.engine_kwargs)
 
     @property
     def dialect(self) -> str:

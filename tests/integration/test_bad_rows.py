@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from conftest import PipelineRunner, lenient_policy
 from marts import published_state
 from sources import row_as_written, write_source
+from throwaway_pg import throwaway_postgres_url
 
 from clientseg.contract import BY_NAME, SOURCE_TABLES
 from clientseg.errors import DataQualityError, PipelineError
@@ -41,7 +39,6 @@ ENTITY_TYPES = (
     "central_bank, supranational, corporate, private_investment_structure, other")
 ASSET_CLASSES = ("cash_deposit, security, fund, structured_product, derivative, precious_metal, "
                  "life_insurance, fiduciary, real_estate, pension")
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 NO_RATE = "currency: needs an FX rate on or before the row's date"
 ISO_4217 = "currency: must be an upper-case ISO 4217 code"
 
@@ -297,19 +294,6 @@ class BadRun:
 
     def query(self, sql: str, **params: Any) -> list[dict[str, Any]]:
         return self.runner.query(sql, run=self.run_id, **params)
-
-
-@contextmanager
-def throwaway_postgres_url() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL server (trust auth), dropped afterwards."""
-    name = f"clientseg_badrows_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f"create database {name}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f"drop database if exists {name} with (force)")
 
 
 @pytest.fixture(scope="module", params=[
