@@ -146,18 +146,40 @@ def _file_relation(duck: duckdb.DuckDBPyConnection, path: Path, table: SourceTab
     return rel.select(", ".join(f'cast("{c}" as varchar) as "{c}"' for c in table.column_names))
 
 
+def _file_rows(duck: duckdb.DuckDBPyConnection, path: Path, table: SourceTable,
+               first_row_id: int) -> duckdb.DuckDBPyRelation:
+    """The file's rows with their identity: row id (from `first_row_id`), file and line."""
+    origin = str(path).replace("'", "''")
+    return _file_relation(duck, path, table).query("rel", (
+        f"select *, {first_row_id} + row_number() over () - 1 as _row_id, "
+        f"'{origin}' as _source_file, row_number() over () as _source_row from rel"))
+
+
+def _file_error(path: Path, exc: duckdb.Error) -> SourceError:
+    return (_csv_error if path.suffix == ".csv" else _parquet_error)(path, exc)
+
+
 def _file_batches(path: Path, table: SourceTable, first_row_id: int) -> Iterator[pa.RecordBatch]:
     duck = duckdb.connect()
     try:
-        origin = str(path).replace("'", "''")
-        rel = _file_relation(duck, path, table).query("rel", (
-            f"select *, {first_row_id} + row_number() over () - 1 as _row_id, "
-            f"'{origin}' as _source_file, row_number() over () as _source_row from rel"))
-        yield from rel.to_arrow_reader(BATCH_ROWS)
+        yield from _file_rows(duck, path, table, first_row_id).to_arrow_reader(BATCH_ROWS)
     except duckdb.Error as exc:
-        raise (_csv_error if path.suffix == ".csv" else _parquet_error)(path, exc) from exc
+        raise _file_error(path, exc) from exc
     finally:
         duck.close()
+
+
+def _insert_files(duck: duckdb.DuckDBPyConnection, target: str, table: SourceTable,
+                  files: list[Path]) -> int:
+    """A DuckDB warehouse reads the files itself, straight into `target`: no copy on the way."""
+    rows = 0
+    for path in files:
+        try:
+            _file_rows(duck, path, table, rows + 1).insert_into(target)
+        except duckdb.Error as exc:
+            raise _file_error(path, exc) from exc
+        rows = duck.execute(f"select count(*) from {target}").fetchall()[0][0]
+    return rows
 
 
 def _engine(url: str) -> sa.Engine:
@@ -213,6 +235,13 @@ def _as_text(value: object) -> str | None:
     return str(value)
 
 
+def _files(source: str, table: SourceTable, only: list[Path] | None) -> list[Path]:
+    root = Path(source)
+    if not root.is_dir():
+        raise SourceError(f"{source}: source directory does not exist")
+    return source_files(root, table.name) if only is None else only
+
+
 def table_batches(source: str, table: SourceTable, schema: str | None = None,
                   only: list[Path] | None = None) -> Iterator[pa.RecordBatch]:
     """All rows of one source table (or of the files `only`) as text Arrow batches with row
@@ -220,11 +249,8 @@ def table_batches(source: str, table: SourceTable, schema: str | None = None,
     if is_database_url(source):
         yield from _database_batches(source, table, schema)
         return
-    root = Path(source)
-    if not root.is_dir():
-        raise SourceError(f"{source}: source directory does not exist")
     next_id = 1
-    for path in source_files(root, table.name) if only is None else only:
+    for path in _files(source, table, only):
         for batch in _file_batches(path, table, next_id):
             next_id += batch.num_rows
             yield batch
@@ -244,7 +270,13 @@ def extract(run: RunContext, wh: Warehouse, schema: str | None = None,
             conn.execute(sa.text(
                 f"create table {target} ({columns}, _row_id bigint, _source_file text, "
                 f"_source_row bigint)"))
-            batches = table_batches(run.source, table, schema, (only or {}).get(table.name))
-            rows_read[table.name] = wh.bulk_load(conn, target, batches)
+            files = (only or {}).get(table.name)
+            if wh.dialect == "duckdb" and not is_database_url(run.source):
+                rows_read[table.name] = _insert_files(
+                    conn.connection.driver_connection, target, table,
+                    _files(run.source, table, files))
+            else:
+                rows_read[table.name] = wh.bulk_load(
+                    conn, target, table_batches(run.source, table, schema, files))
             log.info("extracted %s: %d rows into %s", table.name, rows_read[table.name], target)
     return rows_read

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -71,10 +72,12 @@ def transform(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
     rows: dict[str, int] = {}
     with wh.begin() as conn:
         for model in MODELS:
+            start = time.perf_counter()
             target = run.table("model", model)
             select = wh.render(f"transform/{model}.sql", **context)
             wh.drop_tables(conn, [target])
             conn.execute(sa.text(f"create table {target} as {select}"), params)
             rows[model] = wh.count(conn, target)
-            log.info("model %s: %d rows", model, rows[model])
+            log.info("model %s: %d rows in %.2f s", model, rows[model],
+                     time.perf_counter() - start)
     return rows
