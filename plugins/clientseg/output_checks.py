@@ -18,6 +18,7 @@ from clientseg.expectations import (
     ExpectationOutcome,
     failing_rows,
     rule_order,
+    suite_json,
     validate_table,
 )
 from clientseg.runs import RunContext
@@ -30,6 +31,12 @@ log = logging.getLogger(__name__)
 SUITE = "output/client_segments"
 OUTPUT_TABLE = "output.client_segments"
 SHOWN_OTHERS = 2  # failed rules named in the reason besides the first
+
+
+def checked_columns() -> list[str]:
+    """The model's columns the suite looks at, in suite order, without repeats."""
+    columns = [e["kwargs"]["column"] for e in suite_json(SUITE)["expectations"]]
+    return [c for c in dict.fromkeys(columns) if "__" not in c]
 
 
 def failure_reason(rows: int, outcomes: list[ExpectationOutcome]) -> str:
@@ -53,7 +60,7 @@ def check_output(run: RunContext, wh: Warehouse) -> int:
     with wh.begin() as conn:
         wh.drop_tables(conn, [checked, broken])
         select = wh.render("checks/output_rows.sql", segments=run.table("model", OUTPUT_MODEL),
-                           open_clients=run.table("model", "clients"))
+                           open_clients=run.table("model", "clients"), columns=checked_columns())
         conn.execute(sa.text(f"create table {checked} as {select}"), {"as_of": run.as_of})
         rows = wh.count(conn, checked)
     result = validate_table(wh, SUITE, checked, rows)

@@ -18,11 +18,11 @@ from clientseg.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
-# Each model builds staging.model_<name>__<key>; a model reads only the ones before it.
+# Each model builds a table; a model reads only the ones before it.
 MODELS = (
     "fx_daily",
     "trade_measures",
-    "holdings_snapshots",
+    "latest_snapshots",
     "clients",
     "measures",
     "value_segments",
@@ -33,6 +33,24 @@ MODELS = (
     "segments",
 )
 OUTPUT_MODEL = "segments"
+# Read by later tasks (output checks, publish): staging tables. The others are temporary, of
+# the transform's own connection: never written to the warehouse's disk or log. A model read
+# by one later model only is a view: its reader's query computes it, nothing is materialised.
+KEPT_MODELS = ("clients", OUTPUT_MODEL)
+VIEW_MODELS = ("trade_measures", "latest_snapshots", "mifid_opt_up", "value_segments", "mifid",
+               "finsa")
+
+
+def model_table(run: RunContext, name: str) -> str:
+    """`staging.model_<name>__<key>` for a kept model, else the temporary `model_<name>__<key>`."""
+    table = run.table("model", name)
+    return table if name in KEPT_MODELS else table.removeprefix("staging.")
+
+
+def _create(model: str) -> str:
+    if model in KEPT_MODELS:
+        return "create table"
+    return "create temporary view" if model in VIEW_MODELS else "create temporary table"
 
 
 def window_params(as_of: date, months: int) -> dict[str, date]:
@@ -53,7 +71,7 @@ def model_context(run: RunContext, policy: Policy, stored: list[str] | None = No
     from clientseg.incremental import typed_table
 
     return {
-        "ref": lambda name: run.table("model", name),
+        "ref": lambda name: model_table(run, name),
         "typed": lambda name: typed_table(run, stored or [], name),
         "policy": policy.settings,
         "vocab": vocab,
@@ -63,7 +81,7 @@ def model_context(run: RunContext, policy: Policy, stored: list[str] | None = No
 
 
 def transform(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
-    """Build every model for the run; return rows per model."""
+    """Build every model for the run; return rows per table (views are not counted)."""
     params = window_params(run.as_of, int(policy["measures"]["window_months"]))
     params["run_id"] = run.run_id
     from clientseg.incremental import stored_tables
@@ -73,10 +91,18 @@ def transform(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
     with wh.begin() as conn:
         for model in MODELS:
             start = time.perf_counter()
-            target = run.table("model", model)
+            target = model_table(run, model)
             select = wh.render(f"transform/{model}.sql", **context)
-            wh.drop_tables(conn, [target])
-            conn.execute(sa.text(f"create table {target} as {select}"), params)
+            conn.execute(sa.text(f"drop {'view' if model in VIEW_MODELS else 'table'} "
+                                 f"if exists {target}"))
+            statement = sa.text(f"{_create(model)} {target} as {select}")
+            if model in VIEW_MODELS:  # a view keeps no parameters: the run's dates inlined
+                used = {k: v for k, v in params.items() if f":{k}" in select}
+                statement = sa.text(str(statement.bindparams(**used).compile(
+                    conn, compile_kwargs={"literal_binds": True})))
+            conn.execute(statement, params)
+            if model in VIEW_MODELS:
+                continue
             rows[model] = wh.count(conn, target)
             log.info("model %s: %d rows in %.2f s", model, rows[model],
                      time.perf_counter() - start)

@@ -1,6 +1,7 @@
 -- The rows a run would publish, as the output checks see them
 -- (expectations/output/client_segments.json): every computed row, plus one row for each open
--- client without one, with flags for the checks that span rows.
+-- client without one, with flags for the checks that span rows; only the columns the suite
+-- checks (`columns`), so that the check reads no more than it needs.
 -- grain: one row per computed row or missing open client.
 with computed as (
     select * from {{ segments }}
@@ -18,7 +19,9 @@ rows_per_client as (
 
 checked as (
     select
-        computed.*,
+{% for column in columns %}
+        computed.{{ column }},
+{% endfor %}
         -- checks across rows: exactly one row per open client, all for the run's date
         case when open_clients.client_id is null then computed.client_id end
             as client_id__not_open,

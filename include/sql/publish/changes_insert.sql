@@ -23,38 +23,34 @@ relevant as (
         and history.as_of_date = previous_dates.as_of_date
 ),
 
-attribute_values as (
-{% for attribute in attributes %}
-    select as_of_date, client_id, run_id, '{{ attribute }}' as attribute,
-        cast({{ attribute }} as text) as value
-    from relevant
-{% if not loop.last %}
-    union all
-{% endif %}
-{% endfor %}
-),
-
-compared as (
+compared as materialized (
+    -- one window over the clients' rows (not one per attribute): each row beside the previous
     select
         as_of_date,
         lag(as_of_date) over by_client as previous_as_of_date,
         client_id,
-        attribute,
-        lag(value) over by_client as old_value,
-        value as new_value,
-        run_id
-    from attribute_values
-    window by_client as (partition by client_id, attribute order by as_of_date)
+        run_id,
+{% for attribute in attributes %}
+        lag(cast({{ attribute }} as text)) over by_client as old_{{ attribute }},
+        cast({{ attribute }} as text) as new_{{ attribute }}{{ "," if not loop.last }}
+{% endfor %}
+    from relevant
+    window by_client as (partition by client_id order by as_of_date)
 )
 
+{% for attribute in attributes %}
 select
     as_of_date,
     previous_as_of_date,
     client_id,
-    attribute,
-    old_value,
-    new_value,
+    '{{ attribute }}' as attribute,
+    old_{{ attribute }} as old_value,
+    new_{{ attribute }} as new_value,
     run_id
 from compared
 where as_of_date >= :as_of
-    and old_value is distinct from new_value
+    and old_{{ attribute }} is distinct from new_{{ attribute }}
+{% if not loop.last %}
+union all
+{% endif %}
+{% endfor %}

@@ -9,15 +9,8 @@ trades as (
     select * from {{ ref("trade_measures") }}
 ),
 
-snapshots as (
-    select * from {{ ref("holdings_snapshots") }}
-),
-
 latest_snapshots as (
-    select
-        snapshots.*,
-        row_number() over (partition by client_id order by snapshot_date desc) as recency_rank
-    from snapshots
+    select * from {{ ref("latest_snapshots") }}
 ),
 
 ages as (
@@ -61,8 +54,7 @@ joined as (
         coalesce(latest_snapshots.investable_assets_eur, 0) as investable_assets_eur
     from clients
     left join trades on clients.client_id = trades.client_id
-    left join latest_snapshots
-        on clients.client_id = latest_snapshots.client_id and latest_snapshots.recency_rank = 1
+    left join latest_snapshots on clients.client_id = latest_snapshots.client_id
     left join ages on clients.client_id = ages.client_id
 )
 

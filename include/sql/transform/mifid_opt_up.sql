@@ -31,9 +31,18 @@ transactions as materialized (
         and transactions.client_id in (select client_id from requests)
 ),
 
-snapshots as (
-    select * from {{ ref("holdings_snapshots") }}
+holdings as (
+    -- holdings snapshots on or before D of the requesting clients only
+    select *
+    from {{ typed("holdings") }}
+    where as_of_date <= :as_of and client_id in (select client_id from requests)
 ),
+
+fx_daily as (
+    select * from {{ ref("fx_daily") }}
+),
+
+{% include "transform/_snapshot_values.sql" %},
 
 versions as (
     select * from staging.client_versions

@@ -1,14 +1,5 @@
--- Portfolio and investable assets in EUR per client and snapshot dated on or before D.
--- grain: (client_id, snapshot_date).
-with holdings as (
-    select * from {{ typed("holdings") }}
-    where as_of_date <= :as_of
-),
-
-fx_daily as (
-    select * from {{ ref("fx_daily") }}
-),
-
+{#- Portfolio value and investable assets in EUR per client and snapshot, from a CTE `holdings`
+    (typed holdings rows) and a CTE `fx_daily`: the CTEs `converted` and `snapshots`. -#}
 converted as (
     select
         holdings.client_id,
@@ -41,5 +32,3 @@ snapshots as (
     from converted
     group by client_id, snapshot_date
 )
-
-select * from snapshots

@@ -1,0 +1,29 @@
+-- Portfolio and investable assets in EUR per client, from its latest holdings snapshot dated on
+-- or before D. Only that snapshot's rows are converted and summed.
+-- grain: one row per client with a snapshot on or before D.
+with dated_holdings as (
+    select * from {{ typed("holdings") }}
+    where as_of_date <= :as_of
+),
+
+latest_dates as (
+    select client_id, max(as_of_date) as snapshot_date
+    from dated_holdings
+    group by client_id
+),
+
+holdings as (
+    select dated_holdings.*
+    from dated_holdings
+    inner join latest_dates
+        on dated_holdings.client_id = latest_dates.client_id
+        and dated_holdings.as_of_date = latest_dates.snapshot_date
+),
+
+fx_daily as (
+    select * from {{ ref("fx_daily") }}
+),
+
+{% include "transform/_snapshot_values.sql" %}
+
+select * from snapshots
