@@ -34,8 +34,10 @@ MODELS = (
 )
 OUTPUT_MODEL = "segments"
 # Read by later tasks (output checks, publish): staging tables. The others are temporary, of
-# the transform's own connection: never written to the warehouse's disk or log. A model read
-# by one later model only is a view: its reader's query computes it, nothing is materialised.
+# the transform's own connection: never written to the warehouse's disk or log. On DuckDB a
+# model read by one later model only is a view: its reader's query computes it, nothing is
+# materialised. PostgreSQL plans better on tables it has analysed (it never analyses temporary
+# tables by itself), so there every intermediate is an analysed temporary table.
 KEPT_MODELS = ("clients", OUTPUT_MODEL)
 VIEW_MODELS = ("trade_measures", "latest_snapshots", "mifid_opt_up", "value_segments", "mifid",
                "finsa")
@@ -47,10 +49,19 @@ def model_table(run: RunContext, name: str) -> str:
     return table if name in KEPT_MODELS else table.removeprefix("staging.")
 
 
-def _create(model: str) -> str:
+def materialisation(model: str, dialect: str) -> str:
+    """`table`, `temporary table` or `temporary view`: how `model` is built (see above)."""
     if model in KEPT_MODELS:
-        return "create table"
-    return "create temporary view" if model in VIEW_MODELS else "create temporary table"
+        return "table"
+    return ("temporary view" if model in VIEW_MODELS and dialect == "duckdb"
+            else "temporary table")
+
+
+def _inline(conn: sa.Connection, statement: str, params: dict[str, Any]) -> sa.TextClause:
+    """The statement with the run's parameters as literals: a view keeps no parameters."""
+    used = {k: v for k, v in params.items() if f":{k}" in statement}
+    return sa.text(str(sa.text(statement).bindparams(**used).compile(
+        conn, compile_kwargs={"literal_binds": True})))
 
 
 def window_params(as_of: date, months: int) -> dict[str, date]:
@@ -91,18 +102,17 @@ def transform(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
     with wh.begin() as conn:
         for model in MODELS:
             start = time.perf_counter()
-            target = model_table(run, model)
+            target, kind = model_table(run, model), materialisation(model, wh.dialect)
             select = wh.render(f"transform/{model}.sql", **context)
-            conn.execute(sa.text(f"drop {'view' if model in VIEW_MODELS else 'table'} "
-                                 f"if exists {target}"))
-            statement = sa.text(f"{_create(model)} {target} as {select}")
-            if model in VIEW_MODELS:  # a view keeps no parameters: the run's dates inlined
-                used = {k: v for k, v in params.items() if f":{k}" in select}
-                statement = sa.text(str(statement.bindparams(**used).compile(
-                    conn, compile_kwargs={"literal_binds": True})))
-            conn.execute(statement, params)
-            if model in VIEW_MODELS:
+            is_view = kind.endswith("view")
+            conn.execute(sa.text(f"drop {'view' if is_view else 'table'} if exists {target}"))
+            statement = f"create {kind} {target} as {select}"
+            conn.execute(_inline(conn, statement, params) if is_view else sa.text(statement),
+                         params)
+            if is_view:
                 continue
+            if kind == "temporary table" and wh.dialect == "postgresql":
+                conn.execute(sa.text(f"analyze {target}"))
             rows[model] = wh.count(conn, target)
             log.info("model %s: %d rows in %.2f s", model, rows[model],
                      time.perf_counter() - start)
