@@ -11,8 +11,8 @@ import pytest
 import sqlalchemy as sa
 from throwaway_pg import throwaway_postgres_url
 
+from clientseg import expectations
 from clientseg.expectations import failing_condition, failing_rows, validate_table
-from clientseg.paths import EXPECTATIONS_DIR
 from clientseg.warehouse import Warehouse
 
 SUITE = "_test_boundaries"
@@ -48,12 +48,12 @@ EXPECTED = {
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def wh(request: pytest.FixtureRequest, tmp_path) -> Iterator[Warehouse]:
-    suite = EXPECTATIONS_DIR / f"{SUITE}.json"
-    suite.write_text(json.dumps({"name": SUITE, "expectations": [
+def wh(request: pytest.FixtureRequest, tmp_path, monkeypatch) -> Iterator[Warehouse]:
+    monkeypatch.setattr(expectations, "EXPECTATIONS_DIR", tmp_path)
+    (tmp_path / f"{SUITE}.json").write_text(json.dumps({"name": SUITE, "expectations": [
         {"type": t, "kwargs": k, "meta": {"rule": r}} for t, k, r in EXPECTATIONS]}))
     with contextlib.ExitStack() as stack:
-        stack.callback(suite.unlink)
+        stack.callback(expectations.load_suite.cache_clear)
         url = (f"duckdb:///{tmp_path / 'w.duckdb'}" if request.param == "duckdb"
                else stack.enter_context(throwaway_postgres_url()))
         warehouse = Warehouse(url)
