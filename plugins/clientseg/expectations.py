@@ -152,7 +152,8 @@ def _table_batch(wh: Warehouse, table: str) -> Iterator[Any]:
 
 
 def _sample(value: Any) -> str:
-    """A failing value as the reasons show it (decimals without their scale's zeros)."""
+    """A failing value as the reasons show it (decimals without their scale's zeros); a null
+    is no sample: the reason then says `e.g. null`."""
     return str(float(value) if isinstance(value, Decimal) else value)
 
 
@@ -184,7 +185,8 @@ def validate_table(wh: Warehouse, suite: str, table: str, rows: int) -> SuiteRes
         unexpected = int(res.result.get("unexpected_count") or 0)
         outcomes[rule] = ExpectationOutcome(
             config.type, column, rule, checked, unexpected,
-            [_sample(v) for v in res.result.get("partial_unexpected_list") or []][:5])
+            [_sample(v) for v in res.result.get("partial_unexpected_list") or []
+             if v is not None][:5])
     return SuiteResult(suite, outcomes)
 
 

@@ -73,6 +73,9 @@ def test_gx_counts_and_sql_finds_the_same_rows(wh: Warehouse):
     assert {r: o.unexpected_count for r, o in result.outcomes.items()} == {
         r: len(ids) for r, ids in EXPECTED.items()}
     assert all(o.rows_checked == len(ROWS) for o in result.outcomes.values())
+    assert result.outcomes["code: not null"].samples == []
+    assert sorted(result.outcomes["code: in set"].samples) == ["EURO", "usd"]
+    assert sorted(result.outcomes["rate: > 0"].samples) == ["-1.0", "0.0"]
     with wh.begin() as conn:
         failing_rows(conn, "staging.checked", result, "staging.broken")
         found = conn.execute(sa.text("select rule, _row_id from staging.broken "
