@@ -59,8 +59,9 @@ def materialisation(model: str, dialect: str) -> str:
 
 def _inline(conn: sa.Connection, statement: str, params: dict[str, Any]) -> sa.TextClause:
     """The statement with the run's parameters as literals: a view keeps no parameters."""
-    used = {k: v for k, v in params.items() if f":{k}" in statement}
-    return sa.text(str(sa.text(statement).bindparams(**used).compile(
+    used = [sa.bindparam(k, v, type_=sa.Date() if isinstance(v, date) else sa.String())
+            for k, v in params.items() if f":{k}" in statement]  # typed: Airflow's pendulum dates
+    return sa.text(str(sa.text(statement).bindparams(*used).compile(
         conn, compile_kwargs={"literal_binds": True})))
 
 
