@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
@@ -67,13 +66,6 @@ class Warehouse:
     def scalar(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
         with self.begin() as conn:
             return conn.execute(sa.text(sql), dict(params or {})).scalar()
-
-    def fetch_frame(self, conn: Connection, sql: str, params: Mapping[str, Any] | None = None
-                    ) -> pd.DataFrame:
-        """A query's rows as a pandas frame (DuckDB: straight from its result)."""
-        if self.dialect == "duckdb":
-            return conn.connection.driver_connection.execute(sql, dict(params or {})).df()
-        return pd.read_sql_query(sa.text(sql), conn, params=dict(params or {}))
 
     def count(self, conn: Connection, table: str) -> int:
         return int(conn.execute(sa.text(f"select count(*) from {table}")).scalar_one())
