@@ -21,12 +21,13 @@ log = logging.getLogger(__name__)
 # Each model builds a table; a model reads only the ones before it.
 MODELS = (
     "fx_daily",
+    "requests_in_force",
+    "opt_up_requests",
     "trade_measures",
     "latest_snapshots",
     "clients",
     "measures",
     "value_segments",
-    "requests_in_force",
     "mifid_opt_up",
     "mifid",
     "finsa",

@@ -66,18 +66,11 @@ large_company_tests as (
     select
         *,
 {% for figure, threshold in figures.items() %}
-        case
-            when {{ figure }}_eur > {{ threshold }} * chf_eur_per_unit then 1 else 0
-        end as {{ figure }}_met,
-        case
-            when {{ figure }}_eur is null then '{{ figure }} unknown'
-            when chf_eur_per_unit is null then '{{ figure }} not assessed'
-            when {{ figure }}_eur > {{ threshold }} * chf_eur_per_unit
-                then '{{ figure }} ' || {{ m.fmt_amount(figure ~ "_eur / chf_eur_per_unit") }}
-                    || ' > {{ "{:,.0f}".format(threshold) }}'
-            else '{{ figure }} ' || {{ m.fmt_amount(figure ~ "_eur / chf_eur_per_unit") }}
-                || ' <= {{ "{:,.0f}".format(threshold) }}'
-        end as {{ figure }}_test,
+{% set met %}{{ figure }}_eur > {{ threshold }} * chf_eur_per_unit{% endset %}
+{% set not_tested %}case when {{ figure }}_eur is null then '{{ figure }} unknown' else '{{ figure }} not assessed' end{% endset %}
+        case when {{ met }} then 1 else 0 end as {{ figure }}_met,
+        {{ m.amount_test(figure, figure ~ "_eur / chf_eur_per_unit", met, ">", "<=", threshold,
+                         not_tested) }} as {{ figure }}_test,
 {% endfor %}
         case
             when financials_currency is null then ' (financials_currency missing: figures unknown)'

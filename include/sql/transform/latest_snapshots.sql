@@ -1,7 +1,9 @@
 -- Portfolio and investable assets in EUR per client, from its latest holdings snapshot dated on
 -- or before D. Only that snapshot's rows are converted and summed.
 -- grain: one row per client with a snapshot on or before D.
-with dated_holdings as (
+-- dated_holdings is read twice: scanned twice, not copied (DuckDB would materialise the CTE,
+-- a copy of every holdings row).
+with dated_holdings as not materialized (
     select * from {{ typed("holdings") }}
     where as_of_date <= :as_of
 ),

@@ -77,15 +77,10 @@ large_undertaking_tests as (
     select
         *,
 {% for figure, threshold in figures.items() %}
-        case when {{ figure }}_eur >= {{ threshold }} then 1 else 0 end as {{ figure }}_met,
-        case
-            when {{ figure }}_eur is null then '{{ figure }} unknown'
-            when {{ figure }}_eur >= {{ threshold }}
-                then '{{ figure }} ' || {{ m.fmt_amount(figure ~ "_eur") }}
-                    || ' >= {{ "{:,.0f}".format(threshold) }}'
-            else '{{ figure }} ' || {{ m.fmt_amount(figure ~ "_eur") }}
-                || ' < {{ "{:,.0f}".format(threshold) }}'
-        end as {{ figure }}_test,
+{% set met %}{{ figure }}_eur >= {{ threshold }}{% endset %}
+        case when {{ met }} then 1 else 0 end as {{ figure }}_met,
+        {{ m.amount_test(figure, figure ~ "_eur", met, ">=", "<", threshold,
+                         "'" ~ figure ~ " unknown'") }} as {{ figure }}_test,
 {% endfor %}
         case
             when financials_currency is null then ' (financials_currency missing: figures unknown)'

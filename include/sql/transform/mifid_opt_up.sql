@@ -3,32 +3,19 @@
 -- (R - 12 months, R], the portfolio value of the latest holdings snapshot on or before R, and the
 -- financial_sector_experience_years of the client version known on R (the latest updated on or
 -- before R, else the earliest: the rule of clients.sql applied to R instead of D).
--- Aggregated per request first, then joined: no per-client subqueries on the big tables.
+-- Aggregated per request first, then joined: no per-client subqueries on the big tables; the
+-- trades are counted in the one scan of the transactions (trade_measures.sql).
 -- grain: one row per client with a mifid request for professional in force at D.
 {% import "macros.sql" as m with context %}
-{% set window_months = policy.measures.window_months %}
 with requests as (
-    select
-        client_id,
-        request_id,
-        received_date,
-        cast(received_date - interval '{{ window_months }} months' as date) as window_start
-    from {{ ref("requests_in_force") }}
-    where regime = 'mifid' and status = 'accepted' and requested_category = 'professional'
+    select * from {{ ref("opt_up_requests") }}
 ),
 
-transactions as materialized (
-    -- executed trades on or before D of the requesting clients only, in EUR at their date's rate
-    -- (materialized: a small set, then joined on date ranges)
-    select
-        transactions.client_id,
-        transactions.trade_date,
-        transactions.notional * {% with currency="transactions.currency" %}{% include "transform/_to_eur.sql" %}{% endwith %} as notional_eur
-    from {{ typed("transactions") }} as transactions
-    left join {{ ref("fx_daily") }} as fx
-        on transactions.currency = fx.currency and transactions.trade_date = fx.day
-    where transactions.status = 'executed' and transactions.trade_date <= :as_of
-        and transactions.client_id in (select client_id from requests)
+trades_on_request as (
+    -- counted in the one scan of the transactions (trade_measures.sql)
+    select client_id, significant_trades_on_request as significant_trades_12m
+    from {{ ref("measures") }}
+    where client_id in (select client_id from requests)
 ),
 
 holdings as (
@@ -46,23 +33,6 @@ fx_daily as (
 
 versions as (
     select * from staging.client_versions
-),
-
-trades_on_request as (
-    select
-        requests.client_id,
-        count(
-            case
-                when transactions.notional_eur >= {{ policy.measures.significant_notional_eur }}
-                    then 1
-            end
-        ) as significant_trades_12m
-    from requests
-    inner join transactions
-        on requests.client_id = transactions.client_id
-        and transactions.trade_date > requests.window_start
-        and transactions.trade_date <= requests.received_date
-    group by requests.client_id
 ),
 
 snapshots_on_request as (
