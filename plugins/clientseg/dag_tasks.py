@@ -52,10 +52,23 @@ def execute(step_name: str, context: dict[str, Any], *inputs: dict[str, Any]) ->
 
 def on_task_failure(context: dict[str, Any]) -> None:
     """Task-level failure callback (the DAG-level one may never fire in Airflow 3.1-3.3):
-    DAG, task, as-of date, try number and reason, through the configured notifiers."""
+    DAG, task, as-of date, try number and reason, through the configured notifiers; then the
+    run's row in ops.pipeline_runs says failed, even if the task died before its step could."""
     try:
         from clientseg.alerts import send, task_failure_alert
 
-        send(task_failure_alert(context), context)
+        alert = task_failure_alert(context)
+        send(alert, context)
     except Exception:  # noqa: BLE001 - a callback must never raise
         log.exception("clientseg alert: could not build or send the failure alert")
+        return
+    try:
+        from clientseg import config
+        from clientseg.runlog import mark_failed_if_running
+        from clientseg.warehouse import Warehouse
+
+        reason = f"task {alert.task_id} failed (try {alert.try_number}): {alert.reason}"
+        if mark_failed_if_running(Warehouse(config.warehouse_url()), alert.run_id, reason):
+            log.warning("run %s marked failed in ops.pipeline_runs: %s", alert.run_id, reason)
+    except Exception:  # noqa: BLE001 - the warehouse itself may be what failed
+        log.warning("could not record the failure of %s in ops.pipeline_runs", alert.run_id)

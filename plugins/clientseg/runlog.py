@@ -75,3 +75,15 @@ def mark_failed(wh: Warehouse, run: RunContext, error: str) -> None:
     """Best effort: the failure is recorded if the warehouse can be reached."""
     with wh.begin() as conn:
         _update(conn, run, {"status": "failed", "error": error[:4000], "finished_at": _now()})
+
+
+def mark_failed_if_running(wh: Warehouse, run_id: str, error: str) -> bool:
+    """Failed, with `error`, if the run's row still says running: its task failed without its
+    step recording why (the process was killed, ran out of memory or lost its heartbeat).
+    A reason the step recorded, and a published run, are left as they are."""
+    with wh.begin() as conn:
+        updated = conn.execute(sa.text(
+            "update ops.pipeline_runs set status = 'failed', error = :error, finished_at = :now "
+            "where run_id = :run_id and status = 'running'"),
+            {"error": error[:4000], "now": _now(), "run_id": run_id}).rowcount
+    return bool(updated)

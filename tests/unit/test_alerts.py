@@ -12,7 +12,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from webhook import WebhookReceiver
 
-from clientseg import alerts
+from clientseg import alerts, config
 from clientseg.dag_tasks import on_task_failure
 from clientseg.errors import SourceError
 
@@ -39,9 +39,11 @@ def pipeline_failure() -> AirflowFailException:
 
 
 @pytest.fixture(autouse=True)
-def no_configured_notifiers(monkeypatch):
+def no_configured_notifiers(monkeypatch, tmp_path):
     for env in (alerts.WEBHOOK_ENV, alerts.EMAIL_ENV, alerts.DEADLINE_ENV):
         monkeypatch.delenv(env, raising=False)
+    # the callback also records the failure in the warehouse: never the developer's own
+    monkeypatch.setenv(config.WAREHOUSE_ENV, f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
 
 
 def test_failure_alert_names_dag_task_date_try_and_reason():
