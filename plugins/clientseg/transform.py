@@ -18,7 +18,7 @@ from clientseg.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
-# Each model builds a table; a model reads only the ones before it.
+# Each model builds a table or a view (below); a model reads only the ones before it.
 MODELS = (
     "fx_daily",
     "requests_in_force",
