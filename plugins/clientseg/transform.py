@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from dateutil.relativedelta import relativedelta
 
-from clientseg import vocab
+from clientseg import trade_state, vocab
 from clientseg.policy import Policy
 from clientseg.runs import RunContext
 from clientseg.sql import sql_list
 from clientseg.warehouse import Warehouse
+from clientseg.windows import window_params
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,7 @@ MODELS = (
     "fx_daily",
     "requests_in_force",
     "opt_up_requests",
+    "opt_up_trades",
     "trade_measures",
     "latest_snapshots",
     "clients",
@@ -39,8 +40,10 @@ OUTPUT_MODEL = "segments"
 # model read by one later model only is a view: its reader's query computes it, nothing is
 # materialised. PostgreSQL plans better on tables it has analysed (it never analyses temporary
 # tables by itself), so there every intermediate is an analysed temporary table.
-KEPT_MODELS = ("clients", OUTPUT_MODEL)
-VIEW_MODELS = ("trade_measures", "latest_snapshots", "mifid_opt_up", "value_segments", "mifid",
+# The trading models are staging tables too: the run keeps them as its trade state
+# (trade_state.py).
+KEPT_MODELS = ("clients", OUTPUT_MODEL, *trade_state.KEPT_MODELS)
+VIEW_MODELS = ("latest_snapshots", "mifid_opt_up", "value_segments", "mifid",
                "finsa")
 
 
@@ -66,21 +69,12 @@ def _inline(conn: sa.Connection, statement: str, params: dict[str, Any]) -> sa.T
         conn, compile_kwargs={"literal_binds": True})))
 
 
-def window_params(as_of: date, months: int) -> dict[str, date]:
-    """Bounds of the window (window_start, as_of] and the previous one (RULES.md, Measures)."""
-    return {
-        "as_of": as_of,
-        "day_after_as_of": as_of + timedelta(days=1),
-        "window_start": as_of - relativedelta(months=months),
-        "previous_window_start": as_of - relativedelta(months=2 * months),
-    }
-
-
-def model_context(run: RunContext, policy: Policy, stored: list[str] | None = None
-                  ) -> dict[str, Any]:
+def model_context(run: RunContext, policy: Policy, stored: list[str] | None = None,
+                  state: trade_state.State | None = None) -> dict[str, Any]:
     """What the model templates see: table resolvers, the policy, vocabularies.
 
-    `stored` names the source tables read from their incremental store (incremental.py)."""
+    `stored` names the source tables read from their incremental store (incremental.py);
+    `state` is the kept trade state the run starts from (trade_state.py), if any."""
     from clientseg.incremental import typed_table
 
     return {
@@ -90,6 +84,7 @@ def model_context(run: RunContext, policy: Policy, stored: list[str] | None = No
         "vocab": vocab,
         "sql_list": sql_list,
         "zip": zip,
+        "state": state,
     }
 
 
@@ -99,9 +94,14 @@ def transform(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
     params["run_id"] = run.run_id
     from clientseg.incremental import stored_tables
 
-    context = model_context(run, policy, stored_tables(run, wh))
+    stored = stored_tables(run, wh)
     rows: dict[str, int] = {}
     with wh.begin() as conn:
+        state, why = trade_state.usable(run, wh, conn, policy, stored, params)
+        log.info("trading measures %s", f"from the state kept for {state.as_of}" if state
+                 else f"from all trades: {why}")
+        params |= state.params if state else {}
+        context = model_context(run, policy, stored, state)
         for model in MODELS:
             start = time.perf_counter()
             target, kind = model_table(run, model), materialisation(model, wh.dialect)
@@ -113,9 +113,12 @@ def transform(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
                          params)
             if is_view:
                 continue
-            if kind == "temporary table" and wh.dialect == "postgresql":
+            if model != OUTPUT_MODEL and wh.dialect == "postgresql":
                 conn.execute(sa.text(f"analyze {target}"))
             rows[model] = wh.count(conn, target)
             log.info("model %s: %d rows in %.2f s", model, rows[model],
                      time.perf_counter() - start)
+        if trade_state.keep(run, wh, conn, policy, stored,
+                            {m: model_table(run, m) for m in trade_state.KEPT_MODELS}):
+            log.info("trade state kept for %s", run.as_of)
     return rows

@@ -49,7 +49,6 @@ joined as (
         coalesce(trades.significant_trades_12m, 0) as significant_trades_12m,
         trades.last_trade_date,
         cast(:as_of as date) - trades.last_trade_date as recency_days,
-        trades.significant_trades_on_request,  -- MiFID opt-up (mifid_opt_up.sql)
         -- holdings
         coalesce(latest_snapshots.portfolio_value_eur, 0) as portfolio_value_eur,
         coalesce(latest_snapshots.investable_assets_eur, 0) as investable_assets_eur

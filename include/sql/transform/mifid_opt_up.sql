@@ -4,7 +4,7 @@
 -- financial_sector_experience_years of the client version known on R (the latest updated on or
 -- before R, else the earliest: the rule of clients.sql applied to R instead of D).
 -- Aggregated per request first, then joined: no per-client subqueries on the big tables; the
--- trades are counted in the one scan of the transactions (trade_measures.sql).
+-- trades are counted by opt_up_trades.sql.
 -- grain: one row per client with a mifid request for professional in force at D.
 {% import "macros.sql" as m with context %}
 with requests as (
@@ -12,10 +12,8 @@ with requests as (
 ),
 
 trades_on_request as (
-    -- counted in the one scan of the transactions (trade_measures.sql)
-    select client_id, significant_trades_on_request as significant_trades_12m
-    from {{ ref("measures") }}
-    where client_id in (select client_id from requests)
+    select client_id, significant_trades as significant_trades_12m
+    from {{ ref("opt_up_trades") }}
 ),
 
 holdings as (
