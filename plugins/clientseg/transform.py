@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clientseg import trade_state, vocab
+from clientseg import kept_state, vocab
 from clientseg.policy import Policy
 from clientseg.runs import RunContext
 from clientseg.sql import sql_list
@@ -40,11 +40,10 @@ OUTPUT_MODEL = "segments"
 # model read by one later model only is a view: its reader's query computes it, nothing is
 # materialised. PostgreSQL plans better on tables it has analysed (it never analyses temporary
 # tables by itself), so there every intermediate is an analysed temporary table.
-# The trading models are staging tables too: the run keeps them as its trade state
-# (trade_state.py).
-KEPT_MODELS = ("clients", OUTPUT_MODEL, *trade_state.KEPT_MODELS)
-VIEW_MODELS = ("latest_snapshots", "mifid_opt_up", "value_segments", "mifid",
-               "finsa")
+# The models over the big tables are staging tables too: the run keeps them as its state
+# (kept_state.py).
+KEPT_MODELS = ("clients", OUTPUT_MODEL, *kept_state.KEPT_MODELS)
+VIEW_MODELS = ("mifid_opt_up", "value_segments", "mifid", "finsa")
 
 
 def model_table(run: RunContext, name: str) -> str:
@@ -70,11 +69,11 @@ def _inline(conn: sa.Connection, statement: str, params: dict[str, Any]) -> sa.T
 
 
 def model_context(run: RunContext, policy: Policy, stored: list[str] | None = None,
-                  state: trade_state.State | None = None) -> dict[str, Any]:
+                  state: kept_state.State | None = None) -> dict[str, Any]:
     """What the model templates see: table resolvers, the policy, vocabularies.
 
     `stored` names the source tables read from their incremental store (incremental.py);
-    `state` is the kept trade state the run starts from (trade_state.py), if any."""
+    `state` is the kept state the run starts from (kept_state.py), if any."""
     from clientseg.incremental import typed_table
 
     return {
@@ -97,9 +96,9 @@ def transform(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
     stored = stored_tables(run, wh)
     rows: dict[str, int] = {}
     with wh.begin() as conn:
-        state, why = trade_state.usable(run, wh, conn, policy, stored, params)
-        log.info("trading measures %s", f"from the state kept for {state.as_of}" if state
-                 else f"from all trades: {why}")
+        state, how = kept_state.usable(run, wh, conn, policy, stored, params)
+        for table, reason in how.items():
+            log.info("%s: %s", table, reason)
         params |= state.params if state else {}
         context = model_context(run, policy, stored, state)
         for model in MODELS:
@@ -118,7 +117,7 @@ def transform(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
             rows[model] = wh.count(conn, target)
             log.info("model %s: %d rows in %.2f s", model, rows[model],
                      time.perf_counter() - start)
-        if trade_state.keep(run, wh, conn, policy, stored,
-                            {m: model_table(run, m) for m in trade_state.KEPT_MODELS}):
-            log.info("trade state kept for %s", run.as_of)
+        if kept_state.keep(run, wh, conn, policy, stored,
+                            {m: model_table(run, m) for m in kept_state.KEPT_MODELS}):
+            log.info("state kept for %s", run.as_of)
     return rows

@@ -1,6 +1,6 @@
--- The transaction files of the store that the kept trade state was computed from.
--- grain: one row per file.
+-- The files of the stores that the kept state was computed from.
+-- grain: one row per (table_name, file).
 create table {{ files }} as
-select file, sha256
+select table_name, file, sha256
 from {{ fingerprints }}
-where table_name = 'transactions'
+where table_name in ({% for t in tables %}'{{ t }}'{{ ", " if not loop.last }}{% endfor %})

@@ -1,18 +1,19 @@
 -- Significant trades in the opt-up window (R - 12 months, R] of each MiFID opt-up request in
 -- force at D (RULES.md, MiFID II categories): executed trades with notional in EUR >= the
 -- significant size. A count kept in the state of an earlier date P for the same client and R
--- <= P is reused (trade_state.py: the trades and rates on or before P are unchanged); the others
+-- <= P is reused (kept_state.py: the trades and rates on or before P are unchanged); the others
 -- are counted from the transactions of the requesting clients.
 -- grain: one row per client with an opt-up request (opt_up_requests.sql).
+{% set kept_counts = state.kept("opt_up_trades") if state else none %}
 with requests as (
     select * from {{ ref("opt_up_requests") }}
 ),
 
-{% if state %}
+{% if kept_counts %}
 kept as (
     select requests.client_id, kept.significant_trades
     from requests
-    inner join {{ state.opt_up }} as kept
+    inner join {{ kept_counts }} as kept
         on requests.client_id = kept.client_id and requests.received_date = kept.received_date
     where requests.received_date <= :state_as_of
 ),
@@ -20,7 +21,7 @@ kept as (
 {% endif %}
 to_count as (
     select * from requests
-{% if state %}
+{% if kept_counts %}
     where client_id not in (select client_id from kept)
 {% endif %}
 ),
@@ -56,7 +57,7 @@ counted as (
 ),
 
 trades as (
-{% if state %}
+{% if kept_counts %}
     select * from kept
     union all
 {% endif %}

@@ -1,12 +1,13 @@
 -- Trading measures per client over the window (D - 12 months, D] and the one before it:
 -- executed trades on or before D, in EUR at their trade date's rate.
 -- Full: aggregated from every executed trade. From the kept state of an earlier date P
--- (trade_state.py): that state plus the change of each trade whose windows differ between P and
+-- (kept_state.py): that state plus the change of each trade whose windows differ between P and
 -- D, i.e. the trades dated in (P, D], (P - 12 months, D - 12 months] and (P - 24 months,
 -- D - 24 months] (three disjoint date ranges; the store is in date order, so each scan reads a
 -- few days). Decimal sums and counts are exact, so both give the same figures.
 -- grain: one row per client with at least one executed trade on or before D.
 {% set significant = policy.measures.significant_notional_eur %}
+{% set kept = state.kept("trade_measures") if state else none %}
 {#- sum/count over the trades of the window (start, end]: `measure` is the amount or 1 -#}
 {% macro in_window(aggregate, measure, start, end, condition="true") -%}
 {{ aggregate }}(case when trade_date > :{{ start }} and trade_date <= :{{ end }} and {{ condition }} then {{ measure }} end)
@@ -14,10 +15,10 @@
 {#- the measure over the window at D, less the same over the window at P (kept in the state) -#}
 {% macro change(aggregate, measure, start, end, condition="true") -%}
 coalesce({{ in_window(aggregate, measure, start, end, condition) }}, 0)
-{%- if state %} - coalesce({{ in_window(aggregate, measure, "state_" ~ start, "state_" ~ end, condition) }}, 0){% endif %}
+{%- if kept %} - coalesce({{ in_window(aggregate, measure, "state_" ~ start, "state_" ~ end, condition) }}, 0){% endif %}
 {%- endmacro %}
 with executed as (
-{% if state %}
+{% if kept %}
 {% for start, end in [("state_as_of", "as_of"), ("state_window_start", "window_start"),
                       ("state_previous_window_start", "previous_window_start")] %}
     select * from {{ typed("transactions") }}
@@ -55,7 +56,7 @@ changes as (
         {{ change("count", "1", "window_start", "as_of") }} as trades_12m,
         {{ change("count", "1", "window_start", "as_of", "notional_eur >= " ~ significant) }}
             as significant_trades_12m,
-{% if state %}
+{% if kept %}
         max(case when trade_date > :state_as_of then trade_date end) as last_trade_date
 {% else %}
         max(trade_date) as last_trade_date
@@ -64,7 +65,7 @@ changes as (
     group by client_id
 )
 
-{% if state %}
+{% if kept %}
 select
     coalesce(state.client_id, changes.client_id) as client_id,
 {% for measure in ("revenue_12m_eur", "revenue_prev_12m_eur", "trades_12m",
@@ -72,7 +73,7 @@ select
     coalesce(state.{{ measure }}, 0) + coalesce(changes.{{ measure }}, 0) as {{ measure }},
 {% endfor %}
     coalesce(changes.last_trade_date, state.last_trade_date) as last_trade_date
-from {{ state.measures }} as state
+from {{ kept }} as state
 full outer join changes on state.client_id = changes.client_id
 {% else %}
 select * from changes
