@@ -1,29 +1,43 @@
 -- Significant trades in the opt-up window (R - 12 months, R] of each MiFID opt-up request in
 -- force at D (RULES.md, MiFID II categories): executed trades with notional in EUR >= the
--- significant size. A count kept in the state of an earlier date P for the same client and R
--- <= P is reused (kept_state.py: the trades and rates on or before P are unchanged); the others
--- are counted from the transactions of the requesting clients.
+-- significant size. Counted in the trade scan of trade_measures.sql for every request when it
+-- reads every trade, else for the requests received after the kept state's date P; a count
+-- kept for the same client and R <= P is reused (kept_state.py: the trades and rates on or
+-- before P are unchanged); any other request's trades are counted here.
 -- grain: one row per client with an opt-up request (opt_up_requests.sql).
-{% set kept_counts = state.kept("opt_up_trades") if state else none %}
+{% set kept = state.kept("opt_up_trades") if state else none %}
 with requests as (
     select * from {{ ref("opt_up_requests") }}
 ),
 
-{% if kept_counts %}
-kept as (
+trade_measures as (
+    select * from {{ ref("trade_measures") }}
+),
+
+counted_in_scan as (
+    select
+        requests.client_id,
+        coalesce(trade_measures.significant_trades_on_request, 0) as significant_trades
+    from requests
+    left join trade_measures on requests.client_id = trade_measures.client_id
+{% if kept %}
+    where requests.received_date > :state_as_of
+{% endif %}
+)
+{% if kept %},
+
+kept_counts as (
     select requests.client_id, kept.significant_trades
     from requests
-    inner join {{ kept_counts }} as kept
+    inner join {{ kept }} as kept
         on requests.client_id = kept.client_id and requests.received_date = kept.received_date
     where requests.received_date <= :state_as_of
 ),
 
-{% endif %}
 to_count as (
     select * from requests
-{% if kept_counts %}
-    where client_id not in (select client_id from kept)
-{% endif %}
+    where received_date <= :state_as_of
+        and client_id not in (select client_id from kept_counts)
 ),
 
 executed as (
@@ -37,7 +51,7 @@ fx_daily as (
     select * from {{ ref("fx_daily") }}
 ),
 
-counted as (
+counted_here as (
     select
         to_count.client_id,
         count(
@@ -54,19 +68,20 @@ counted as (
     left join fx_daily as fx
         on executed.currency = fx.currency and executed.trade_date = fx.day
     group by to_count.client_id
-),
-
-trades as (
-{% if kept_counts %}
-    select * from kept
-    union all
-{% endif %}
-    select * from counted
 )
+{% endif %}
 
 select
     requests.client_id,
     requests.received_date,
     trades.significant_trades
 from requests
-inner join trades on requests.client_id = trades.client_id
+inner join (
+    select * from counted_in_scan
+{% if kept %}
+    union all
+    select * from kept_counts
+    union all
+    select * from counted_here
+{% endif %}
+) as trades on requests.client_id = trades.client_id

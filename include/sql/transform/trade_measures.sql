@@ -5,6 +5,9 @@
 -- D, i.e. the trades dated in (P, D], (P - 12 months, D - 12 months] and (P - 24 months,
 -- D - 24 months] (three disjoint date ranges; the store is in date order, so each scan reads a
 -- few days). Decimal sums and counts are exact, so both give the same figures.
+-- significant_trades_on_request: for a client with a MiFID opt-up request received on R (after
+-- P, when from the state), the significant trades of its window (R - 12 months, R]; the same
+-- three ranges hold every trade that differs between that window and the window at P.
 -- grain: one row per client with at least one executed trade on or before D.
 {% set significant = policy.measures.significant_notional_eur %}
 {% set kept = state.kept("trade_measures") if state else none %}
@@ -37,13 +40,23 @@ fx_daily as (
     select * from {{ ref("fx_daily") }}
 ),
 
+opt_up_requests as (
+    select * from {{ ref("opt_up_requests") }}
+{% if kept %}
+    where received_date > :state_as_of
+{% endif %}
+),
+
 transactions as (
     select
         executed.client_id,
         executed.trade_date,
+        opt_up_requests.window_start as opt_up_window_start,
+        opt_up_requests.received_date as opt_up_received_date,
         executed.notional * {% with currency="executed.currency" %}{% include "transform/_to_eur.sql" %}{% endwith %} as notional_eur,
         executed.fee * {% with currency="executed.currency" %}{% include "transform/_to_eur.sql" %}{% endwith %} as fee_eur
     from executed
+    left join opt_up_requests on executed.client_id = opt_up_requests.client_id
     left join fx_daily as fx
         on executed.currency = fx.currency and executed.trade_date = fx.day
 ),
@@ -57,9 +70,27 @@ changes as (
         {{ change("count", "1", "window_start", "as_of", "notional_eur >= " ~ significant) }}
             as significant_trades_12m,
 {% if kept %}
-        max(case when trade_date > :state_as_of then trade_date end) as last_trade_date
+        max(case when trade_date > :state_as_of then trade_date end) as last_trade_date,
+        -- the opt-up window (R - 12 months, R] against the window at P, for R after P
+        count(
+            case
+                when trade_date > :state_as_of and trade_date <= opt_up_received_date
+                    and notional_eur >= {{ significant }} then 1
+            end
+        ) - count(
+            case
+                when trade_date > :state_window_start and trade_date <= opt_up_window_start
+                    and notional_eur >= {{ significant }} then 1
+            end
+        ) as significant_trades_on_request
 {% else %}
-        max(trade_date) as last_trade_date
+        max(trade_date) as last_trade_date,
+        count(
+            case
+                when trade_date > opt_up_window_start and trade_date <= opt_up_received_date
+                    and notional_eur >= {{ significant }} then 1
+            end
+        ) as significant_trades_on_request
 {% endif %}
     from transactions
     group by client_id
@@ -72,7 +103,9 @@ select
                    "significant_trades_12m") %}
     coalesce(state.{{ measure }}, 0) + coalesce(changes.{{ measure }}, 0) as {{ measure }},
 {% endfor %}
-    coalesce(changes.last_trade_date, state.last_trade_date) as last_trade_date
+    coalesce(changes.last_trade_date, state.last_trade_date) as last_trade_date,
+    coalesce(state.significant_trades_12m, 0) + coalesce(changes.significant_trades_on_request, 0)
+        as significant_trades_on_request
 from {{ kept }} as state
 full outer join changes on state.client_id = changes.client_id
 {% else %}
