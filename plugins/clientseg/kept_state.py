@@ -41,7 +41,8 @@ log = logging.getLogger(__name__)
 META = "staging.kept_state"
 FILES = "staging.kept_state_files"
 KEPT_MODELS = {"trade_measures": "transactions", "opt_up_trades": "transactions",
-               "latest_snapshots": "holdings"}  # model: the source table it is built from
+               "latest_snapshots": "holdings", "opt_up_snapshots": "holdings"}
+# model: the source table it is built from
 TABLES = (META, FILES, *(f"staging.kept_{model}" for model in KEPT_MODELS))
 
 

@@ -26,6 +26,7 @@ MODELS = (
     "trade_measures",
     "opt_up_trades",
     "latest_snapshots",
+    "opt_up_snapshots",
     "clients",
     "measures",
     "value_segments",

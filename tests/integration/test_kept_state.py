@@ -28,7 +28,7 @@ from clientseg import kept_state
 Rows = list[dict[str, Any]]
 Files = dict[str, dict[str, Rows]]  # table -> file name -> rows
 CLIENTS = [{"client_id": f"K{i}"} for i in range(4)] + [
-    {"client_id": "OPT_OLD"}, {"client_id": "OPT_NEW"}]
+    {"client_id": "OPT_OLD"}, {"client_id": "OPT_NEW"}, {"client_id": "OPT_MID"}]
 FX = [{"rate_date": "2020-01-01", "currency": "USD", "eur_per_unit": "0.5"},
       {"rate_date": "2025-01-15", "currency": "USD", "eur_per_unit": "0.8"}]
 FOLDERS = {"transactions": "trade_date", "holdings": "as_of_date"}
@@ -54,9 +54,11 @@ def edge_trades(p: date, d: date) -> Rows:
     return rows
 
 
-def opt_up(client_id: str, received: date) -> tuple[Rows, Rows]:
-    """A MiFID opt-up request received on `received`, and 41 significant trades, the first of
-    which is dated on the day its window starts (so not counted) and the last on `received`."""
+def opt_up(client_id: str, received: date, snapshots: list[date]) -> tuple[Rows, Rows, Rows]:
+    """A MiFID opt-up request received on `received`; 41 significant trades, the first dated on
+    the day its window starts (so not counted) and the last on `received`; and a snapshot of a
+    different value on each of `snapshots` (the opt-up criteria use the latest on or before R).
+    """
     start = received - relativedelta(months=12)
     trades = [{"transaction_id": f"{client_id}-{k}", "client_id": client_id,
                "trade_date": (start + timedelta(days=9 * k)).isoformat(), "notional": "60000"}
@@ -65,7 +67,9 @@ def opt_up(client_id: str, received: date) -> tuple[Rows, Rows]:
                    "trade_date": received.isoformat(), "notional": "60000"})
     request = {"request_id": f"R-{client_id}", "client_id": client_id,
                "requested_category": "professional", "received_date": received.isoformat()}
-    return trades, [request]
+    holdings = [{"client_id": client_id, "as_of_date": day.isoformat(),
+                 "market_value": str(490_000 + 7_000 * k)} for k, day in enumerate(snapshots)]
+    return trades, [request], holdings
 
 
 def edge_snapshots(p: date, d: date) -> Rows:
@@ -165,12 +169,18 @@ def from_every_row(why: str) -> dict[str, str]:
 ])
 def test_a_run_from_the_kept_state_publishes_what_a_full_run_does(
         tmp_path: Path, p: date, d: date) -> None:
-    old_trades, old_request = opt_up("OPT_OLD", p - timedelta(days=3))
-    new_trades, new_request = opt_up("OPT_NEW", d)
-    night1, night2 = nights(p, d, edge_trades(p, d) + old_trades + new_trades,
-                            edge_snapshots(p, d))
+    day = timedelta(days=1)
+    # received before P: kept after night 1; received on D: counted or read on night 2, from
+    # a snapshot dated after P (OPT_NEW) or the one kept for P (OPT_MID)
+    old_trades, old_request, old_holdings = opt_up("OPT_OLD", p - 3 * day,
+                                                   [p - 43 * day, p - 2 * day])
+    new_trades, new_request, new_holdings = opt_up("OPT_NEW", d, [p - day, d])
+    mid_trades, mid_request, mid_holdings = opt_up("OPT_MID", d, [p - 5 * day])
+    night1, night2 = nights(p, d, edge_trades(p, d) + old_trades + new_trades + mid_trades,
+                            edge_snapshots(p, d) + old_holdings + new_holdings + mid_holdings)
     how = run_two_nights(tmp_path, p, d, delivery(tmp_path / "n1", night1, old_request),
-                         delivery(tmp_path / "n2", night2, old_request + new_request))
+                         delivery(tmp_path / "n2", night2,
+                                  old_request + new_request + mid_request))
     assert how == from_state(p)
 
 

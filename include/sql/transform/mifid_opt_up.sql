@@ -16,35 +16,12 @@ trades_on_request as (
     from {{ ref("opt_up_trades") }}
 ),
 
-holdings as (
-    -- holdings snapshots on or before D of the requesting clients only
-    select *
-    from {{ typed("holdings") }}
-    where as_of_date <= :as_of and client_id in (select client_id from requests)
+snapshots_on_request as (
+    select * from {{ ref("opt_up_snapshots") }}
 ),
-
-fx_daily as (
-    select * from {{ ref("fx_daily") }}
-),
-
-{% include "transform/_snapshot_values.sql" %},
 
 versions as (
     select * from staging.client_versions
-),
-
-snapshots_on_request as (
-    select
-        requests.client_id,
-        snapshots.snapshot_date,
-        snapshots.portfolio_value_eur,
-        row_number() over (
-            partition by requests.client_id order by snapshots.snapshot_date desc
-        ) as recency_rank
-    from requests
-    inner join snapshots
-        on requests.client_id = snapshots.client_id
-        and snapshots.snapshot_date <= requests.received_date
 ),
 
 versions_on_request as (
@@ -77,9 +54,7 @@ opt_up as (
         coalesce(version_on_request.experience_years, 0) as experience_years
     from requests
     left join trades_on_request on requests.client_id = trades_on_request.client_id
-    left join snapshots_on_request
-        on requests.client_id = snapshots_on_request.client_id
-        and snapshots_on_request.recency_rank = 1
+    left join snapshots_on_request on requests.client_id = snapshots_on_request.client_id
     left join version_on_request
         on requests.client_id = version_on_request.client_id
         and version_on_request.version_rank = 1
