@@ -31,11 +31,12 @@ Rows = list[dict[str, Any]]
 
 
 class PipelineRunner:
-    """Runs the pipeline without Airflow on a tiny source in a DuckDB file; reads the mart."""
+    """Runs the pipeline without Airflow on a tiny source in a DuckDB file (or the warehouse at
+    `url`); reads the mart."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, url: str | None = None) -> None:
         self.root = root
-        self.url = f"duckdb:///{root / 'warehouse.duckdb'}"
+        self.url = url or f"duckdb:///{root / 'warehouse.duckdb'}"
         self.runs = 0
 
     def __call__(self, as_of: date, policy: Policy | None = None, source: Path | None = None,
