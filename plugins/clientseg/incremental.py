@@ -65,6 +65,9 @@ def ensure_tables(wh: Warehouse, conn: Connection) -> None:
     for table in STORED_TABLES:
         wh.run(conn, "ddl/staging_store_table.sql", table=BY_NAME[table],
                store=store_table(table))
+        if wh.dialect == "postgresql":
+            wh.run(conn, "ddl/staging_store_date_index.sql", table=BY_NAME[table],
+                   store=store_table(table))
 
 
 def _folder_files(source: str, table: str) -> list[Path] | None:
