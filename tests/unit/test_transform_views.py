@@ -25,6 +25,6 @@ def test_materialisation_per_dialect():
     assert {materialisation(m, "duckdb") for m in KEPT_MODELS} == {"table"}
     assert {materialisation(m, "postgresql") for m in MODELS if m not in KEPT_MODELS} == {
         "temporary table"}
-    assert materialisation("latest_snapshots", "duckdb") == "temporary view"
-    assert materialisation("trade_measures", "duckdb") == "table"  # kept as the trade state
+    assert materialisation("value_segments", "duckdb") == "temporary view"
+    assert materialisation("trade_measures", "duckdb") == "table"  # kept as the state
     assert materialisation("fx_daily", "duckdb") == "temporary table"  # read by four models
