@@ -60,7 +60,8 @@ def check_output(run: RunContext, wh: Warehouse) -> int:
     with wh.begin() as conn:
         wh.drop_tables(conn, [checked, broken])
         select = wh.render("checks/output_rows.sql", segments=run.table("model", OUTPUT_MODEL),
-                           open_clients=run.table("model", "clients"), columns=checked_columns())
+                           open_clients=run.table("model", "open_clients"),
+                           columns=checked_columns())
         conn.execute(sa.text(f"create table {checked} as {select}"), {"as_of": run.as_of})
         rows = wh.count(conn, checked)
     result = validate_table(wh, SUITE, checked, rows)

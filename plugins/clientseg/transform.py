@@ -28,6 +28,7 @@ MODELS = (
     "latest_snapshots",
     "opt_up_snapshots",
     "clients",
+    "open_clients",
     "measures",
     "value_segments",
     "mifid_opt_up",
@@ -43,7 +44,7 @@ OUTPUT_MODEL = "segments"
 # tables by itself), so there every intermediate is an analysed temporary table.
 # The models over the big tables are staging tables too: the run keeps them as its state
 # (kept_state.py).
-KEPT_MODELS = ("clients", OUTPUT_MODEL, *kept_state.KEPT_MODELS)
+KEPT_MODELS = ("open_clients", OUTPUT_MODEL, *kept_state.KEPT_MODELS)
 VIEW_MODELS = ("mifid_opt_up", "value_segments", "mifid", "finsa")
 
 
