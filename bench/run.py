@@ -250,17 +250,17 @@ print(json.dumps(times))
 """
 
 
-# The trade state (trade_state.py) kept by the first load, copied aside and put back after the
+# The state (kept_state.py) kept by the first load, copied aside and put back after the
 # nightly run: the transform alone then starts from the previous night's state, as the nightly
 # run did, and not from the state the nightly run kept for its own date.
 COPY_STATE = """
 import sys
 import sqlalchemy as sa
-from clientseg import trade_state
+from clientseg import kept_state
 from clientseg.warehouse import Warehouse
 wh, source, target = Warehouse(sys.argv[1]), sys.argv[2], sys.argv[3]
 with wh.begin() as conn:
-    for table in trade_state.TABLES:
+    for table in kept_state.TABLES:
         schema, name = table.split(".")
         wh.drop_tables(conn, [f"{schema}.{target}{name}"])
         conn.execute(sa.text(f"create table {schema}.{target}{name} as "

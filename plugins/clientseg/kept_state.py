@@ -46,6 +46,18 @@ KEPT_MODELS = {"trade_measures": "transactions", "opt_up_trades": "transactions"
 TABLES = (META, FILES, *(f"staging.kept_{model}" for model in KEPT_MODELS))
 
 
+def lock(wh: Warehouse, conn: Connection, stored: list[str]) -> None:
+    """PostgreSQL: transforms queue one behind the other, and the stores and their file list
+    cannot change while one runs (another run's load waits), so that a kept state matches the
+    files it records. A DuckDB file has one writing process."""
+    if wh.dialect != "postgresql":
+        return
+    conn.execute(sa.text("select pg_advisory_xact_lock(hashtext('clientseg.transform'))"))
+    if stored:
+        tables = ", ".join([FINGERPRINTS, *(store_table(t) for t in stored)])
+        conn.execute(sa.text(f"lock table {tables} in share mode"))
+
+
 def kept_table(model: str) -> str:
     return f"staging.kept_{model}"
 

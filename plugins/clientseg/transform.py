@@ -98,6 +98,7 @@ def transform(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
     stored = stored_tables(run, wh)
     rows: dict[str, int] = {}
     with wh.begin() as conn:
+        kept_state.lock(wh, conn, stored)
         state, how = kept_state.usable(run, wh, conn, policy, stored, params)
         for table, reason in how.items():
             log.info("%s: %s", table, reason)
