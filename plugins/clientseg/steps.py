@@ -63,9 +63,10 @@ def step_load(run: RunContext, policy: Policy, validated: dict[str, Any]) -> dic
 def step_transform(run: RunContext, policy: Policy, loaded: dict[str, Any]) -> dict[str, Any]:
     from clientseg.transform import OUTPUT_MODEL, transform
 
-    rows = transform(run, Warehouse(run.warehouse_url), policy)
+    rows, built_from = transform(run, Warehouse(run.warehouse_url), policy)
     return {**{k: loaded[k] for k in ("rows_read", "rows_quarantined", "rows_used")},
-            "model_rows": rows, "segments_table": run.table("model", OUTPUT_MODEL)}
+            "model_rows": rows, "built_from": built_from,
+            "segments_table": run.table("model", OUTPUT_MODEL)}
 
 
 def step_publish(run: RunContext, policy: Policy, transformed: dict[str, Any]) -> dict[str, Any]:

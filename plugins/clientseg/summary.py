@@ -34,6 +34,7 @@ def summarise(wh: Warehouse, run: RunContext, counts: dict[str, Any]) -> dict[st
         "rows_read": counts.get("rows_read"),
         "rows_used": counts.get("rows_used"),
         "rows_quarantined": counts.get("rows_quarantined"),
+        "built_from": counts.get("built_from"),  # the kept state or every row (kept_state.py)
         "segments": per_column,
     }
     log.info("run summary: %s", summary)

@@ -89,8 +89,10 @@ def model_context(run: RunContext, policy: Policy, stored: list[str] | None = No
     }
 
 
-def transform(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
-    """Build every model for the run; return rows per table (views are not counted)."""
+def transform(run: RunContext, wh: Warehouse, policy: Policy
+              ) -> tuple[dict[str, int], dict[str, str]]:
+    """Build every model for the run; return rows per table (views are not counted) and how
+    the models of each big table were built (from the kept state, or from every row and why)."""
     params = window_params(run.as_of, int(policy["measures"]["window_months"]))
     params["run_id"] = run.run_id
     from clientseg.incremental import stored_tables
@@ -123,4 +125,4 @@ def transform(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
         if kept_state.keep(run, wh, conn, policy, stored,
                             {m: model_table(run, m) for m in kept_state.KEPT_MODELS}):
             log.info("state kept for %s", run.as_of)
-    return rows
+    return rows, how

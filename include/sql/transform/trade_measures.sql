@@ -7,7 +7,8 @@
 -- few days). Decimal sums and counts are exact, so both give the same figures.
 -- significant_trades_on_request: for a client with a MiFID opt-up request received on R (after
 -- P, when from the state), the significant trades of its window (R - 12 months, R]; the same
--- three ranges hold every trade that differs between that window and the window at P.
+-- three ranges hold every trade that differs between that window and the window at P. Only
+-- opt_up_trades.sql reads it, for those clients; for any other client it means nothing.
 -- grain: one row per client with at least one executed trade on or before D.
 {% set significant = policy.measures.significant_notional_eur %}
 {% set kept = state.kept("trade_measures") if state else none %}
