@@ -4,7 +4,7 @@
 -- financial_sector_experience_years of the client version known on R (the latest updated on or
 -- before R, else the earliest: the rule of clients.sql applied to R instead of D).
 -- Aggregated per request first, then joined: no per-client subqueries on the big tables; the
--- trades are counted by opt_up_trades.sql.
+-- trades and the snapshot as of R come from opt_up_trades.sql and opt_up_snapshots.sql.
 -- grain: one row per client with a mifid request for professional in force at D.
 {% import "macros.sql" as m with context %}
 with requests as (
