@@ -3,28 +3,33 @@
 -- D. A CHF amount is the EUR amount divided by the CHF rate on or before D; tests compare
 -- eur_amount > chf_threshold x chf_rate, exactly, in decimals. With no CHF rate the CHF tests are
 -- not met. The reasons always start with "<finsa_basis>: " and show CHF figures.
--- grain: one row per open client.
+-- grain: one row per open client that is a legal entity or has a finsa request in force
+-- (accepted or withdrawn); segments.sql gives the others the values of _individual.sql.
 {% import "macros.sql" as m with context %}
+{% from "transform/_individual.sql" import individual %}
 {% set finsa = policy.finsa %}
 {% set figures = finsa.large_company_chf %}
 {% set opting_out = finsa.opting_out_chf %}
 {% set as_of_text = "cast(cast(:as_of as date) as text)" %}
-with clients as (
-    select * from {{ ref("clients") }}
+with requests as not materialized (
+    select * from {{ ref("requests_in_force") }}
+    where regime = 'finsa'
 ),
 
-measures as (
+clients as not materialized (
+    -- legal entities, and individuals with a request
+    select * from {{ ref("clients") }}
+    where client_type = 'legal_entity'
+        or client_id in (select client_id from requests)
+),
+
+measures as not materialized (
     select * from {{ ref("measures") }}
 ),
 
-rates_on_as_of as (
+rates_on_as_of as not materialized (
     select * from {{ ref("fx_daily") }}
     where day = :as_of
-),
-
-requests as (
-    select * from {{ ref("requests_in_force") }}
-    where regime = 'finsa'
 ),
 
 chf_rate as (
@@ -165,7 +170,7 @@ base as (
                     || '(needs {{ finsa.large_company_min_met }}/{{ figures | length }}), '
                     || cast(large_companies.met_count as text) || '/{{ figures | length }} met: '
                     || large_companies.all_tests
-            else 'default: individual client, not professional per se'
+            else '{{ individual.reason }}'
         end as base_reason
     from clients
     left join large_companies on clients.client_id = large_companies.client_id

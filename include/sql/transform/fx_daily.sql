@@ -1,6 +1,6 @@
 -- One row per currency and calendar day up to D: the latest rate dated on or before that day.
 -- grain: (currency, day). EUR needs no row (its rate is 1).
-with rates as (
+with rates as not materialized (
     select * from {{ typed("fx_rates") }}
     where rate_date <= :as_of and currency <> 'EUR'
 ),

@@ -28,7 +28,7 @@ holdings as (
         and dated_holdings.as_of_date = latest_dates.snapshot_date
 ),
 
-fx_daily as (
+fx_daily as not materialized (
     select * from {{ ref("fx_daily") }}
 ),
 

@@ -1,39 +1,42 @@
 -- Every measure of RULES.md per open client; no trade or no snapshot gives zeros.
 -- grain: one row per open client.
 {% set bands = policy.value_segments.age_bands %}
-with clients as (
+with clients as not materialized (
     select * from {{ ref("clients") }}
 ),
 
-trades as (
+trades as not materialized (
     select * from {{ ref("trade_measures") }}
 ),
 
-latest_snapshots as (
+latest_snapshots as not materialized (
     select * from {{ ref("latest_snapshots") }}
 ),
 
 ages as (
+    -- individuals' age in whole years on D; null for legal entities and unknown birth dates
     select
-        client_id,
-        extract(year from cast(:as_of as date)) - extract(year from birth_date)
-        - case
-            when extract(month from cast(:as_of as date)) * 100 + extract(day from cast(:as_of as date))
-                < extract(month from birth_date) * 100 + extract(day from birth_date)
-                then 1
-            else 0
+        *,
+        case when client_type = 'individual' then
+            extract(year from cast(:as_of as date)) - extract(year from birth_date)
+            - case
+                when extract(month from cast(:as_of as date)) * 100
+                    + extract(day from cast(:as_of as date))
+                    < extract(month from birth_date) * 100 + extract(day from birth_date)
+                    then 1
+                else 0
+            end
         end as age_years
     from clients
-    where client_type = 'individual' and birth_date is not null
 ),
 
 joined as (
     select
         -- client
-        clients.client_id,
-        clients.client_type,
-        clients.entity_type,
-        clients.country,
+        ages.client_id,
+        ages.client_type,
+        ages.entity_type,
+        ages.country,
         case
             when ages.age_years is null then null
             when ages.age_years < {{ bands[0] }} then '<{{ bands[0] }}'
@@ -52,10 +55,9 @@ joined as (
         -- holdings
         coalesce(latest_snapshots.portfolio_value_eur, 0) as portfolio_value_eur,
         coalesce(latest_snapshots.investable_assets_eur, 0) as investable_assets_eur
-    from clients
-    left join trades on clients.client_id = trades.client_id
-    left join latest_snapshots on clients.client_id = latest_snapshots.client_id
-    left join ages on clients.client_id = ages.client_id
+    from ages
+    left join trades on ages.client_id = trades.client_id
+    left join latest_snapshots on ages.client_id = latest_snapshots.client_id
 )
 
 select * from joined

@@ -2,8 +2,10 @@
 -- type, then the large-undertaking test on the legal entity's figures in EUR at D's rate), then
 -- the mifid request in force at D. The reasons always start with "<mifid_basis>: " and give the
 -- deciding figures in EUR (docs/compliance.md shows examples).
--- grain: one row per open client.
+-- grain: one row per open client that is a legal entity or has a mifid request in force
+-- (accepted or withdrawn); segments.sql gives the others the values of _individual.sql.
 {% import "macros.sql" as m with context %}
+{% from "transform/_individual.sql" import individual %}
 {% set mifid = policy.mifid %}
 {% set figures = mifid.large_undertaking_eur %}
 {% set opt_up = mifid.opt_up %}
@@ -24,25 +26,28 @@ case when {{ trades }} >= {{ opt_up.significant_trades }} then 1 else 0 end
             || case when {{ experience }} >= {{ opt_up.experience_years }} then ' >= ' else ' < ' end
             || '{{ opt_up.experience_years }}'
 {%- endmacro %}
-with clients as (
-    select * from {{ ref("clients") }}
-),
-
-measures as (
-    select * from {{ ref("measures") }}
-),
-
-rates_on_as_of as (
-    select * from {{ ref("fx_daily") }}
-    where day = :as_of
-),
-
-requests as (
+with requests as not materialized (
     select * from {{ ref("requests_in_force") }}
     where regime = 'mifid'
 ),
 
-opt_up_on_request as (
+clients as not materialized (
+    -- legal entities, and individuals with a request
+    select * from {{ ref("clients") }}
+    where client_type = 'legal_entity'
+        or client_id in (select client_id from requests)
+),
+
+measures as not materialized (
+    select * from {{ ref("measures") }}
+),
+
+rates_on_as_of as not materialized (
+    select * from {{ ref("fx_daily") }}
+    where day = :as_of
+),
+
+opt_up_on_request as not materialized (
     select * from {{ ref("mifid_opt_up") }}
 ),
 
@@ -157,7 +162,7 @@ base as (
                     || '{{ mifid.large_undertaking_min_met }}/{{ figures | length }}), '
                     || cast(large_undertakings.met_count as text) || '/{{ figures | length }} met: '
                     || large_undertakings.all_tests
-            else 'default: individual client, not professional per se'
+            else '{{ individual.reason }}'
         end as base_reason
     from clients
     left join large_undertakings on clients.client_id = large_undertakings.client_id

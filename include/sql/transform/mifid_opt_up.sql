@@ -7,7 +7,7 @@
 -- trades and the snapshot as of R come from opt_up_trades.sql and opt_up_snapshots.sql.
 -- grain: one row per client with a mifid request for professional in force at D.
 {% import "macros.sql" as m with context %}
-with requests as (
+with requests as not materialized (
     select * from {{ ref("opt_up_requests") }}
 ),
 
@@ -16,7 +16,7 @@ trades_on_request as (
     from {{ ref("opt_up_trades") }}
 ),
 
-snapshots_on_request as (
+snapshots_on_request as not materialized (
     select * from {{ ref("opt_up_snapshots") }}
 ),
 

@@ -2,7 +2,7 @@
 -- its received date R and the start of the opt-up trading window (R - 12 months, R].
 -- grain: one row per client with such a request.
 {% set window_months = policy.measures.window_months %}
-with requests as (
+with requests as not materialized (
     select * from {{ ref("requests_in_force") }}
     where regime = 'mifid' and status = 'accepted' and requested_category = 'professional'
 ),

@@ -7,7 +7,7 @@
 -- grain: one row per client with an opt-up request (opt_up_requests.sql); snapshot_date is
 -- null when the client has no snapshot on or before R.
 {% set kept = state.kept("opt_up_snapshots") if state else none %}
-with requests as (
+with requests as not materialized (
     select * from {{ ref("opt_up_requests") }}
 ),
 
@@ -43,7 +43,7 @@ holdings as (
 {% endif %}
 ),
 
-fx_daily as (
+fx_daily as not materialized (
     select * from {{ ref("fx_daily") }}
 ),
 

@@ -6,11 +6,11 @@
 -- before P are unchanged); any other request's trades are counted here.
 -- grain: one row per client with an opt-up request (opt_up_requests.sql).
 {% set kept = state.kept("opt_up_trades") if state else none %}
-with requests as (
+with requests as not materialized (
     select * from {{ ref("opt_up_requests") }}
 ),
 
-trade_measures as (
+trade_measures as not materialized (
     select * from {{ ref("trade_measures") }}
 ),
 
@@ -47,7 +47,7 @@ executed as (
         and client_id in (select client_id from to_count)
 ),
 
-fx_daily as (
+fx_daily as not materialized (
     select * from {{ ref("fx_daily") }}
 ),
 

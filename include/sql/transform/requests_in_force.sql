@@ -3,7 +3,7 @@
 -- A withdrawn request in force means no request; it is kept here so the reasons can name it.
 -- Pending and rejected requests, and requests received after D, never count.
 -- grain: (client_id, regime), only for clients with such a request.
-with requests as (
+with requests as not materialized (
     select * from {{ typed("categorisation_requests") }}
     where status in ('accepted', 'withdrawn') and received_date <= :as_of
 ),

@@ -1,14 +1,16 @@
 -- The rows a run publishes: the columns of mart.client_segments_history, in its order.
--- grain: one row per open client.
-with segments as (
+-- grain: one row per open client. mifid and finsa have rows only for the clients that are more than
+-- an individual without a request (their grain); the others take the values of _individual.sql.
+{% from "transform/_individual.sql" import individual %}
+with segments as not materialized (
     select * from {{ ref("value_segments") }}
 ),
 
-mifid as (
+mifid as not materialized (
     select * from {{ ref("mifid") }}
 ),
 
-finsa as (
+finsa as not materialized (
     select * from {{ ref("finsa") }}
 ),
 
@@ -42,13 +44,13 @@ published as (
         segments.gap_segment,
         cast(segments.service_level as integer) as service_level,
         -- regulatory categories
-        mifid.mifid_category,
-        mifid.mifid_basis,
-        mifid.mifid_review_required,
-        mifid.mifid_reasons,
-        finsa.finsa_category,
-        finsa.finsa_basis,
-        finsa.finsa_reasons,
+        coalesce(mifid.mifid_category, '{{ individual.category }}') as mifid_category,
+        coalesce(mifid.mifid_basis, '{{ individual.basis }}') as mifid_basis,
+        coalesce(mifid.mifid_review_required, false) as mifid_review_required,
+        coalesce(mifid.mifid_reasons, '{{ individual.reason }}') as mifid_reasons,
+        coalesce(finsa.finsa_category, '{{ individual.category }}') as finsa_category,
+        coalesce(finsa.finsa_basis, '{{ individual.basis }}') as finsa_basis,
+        coalesce(finsa.finsa_reasons, '{{ individual.reason }}') as finsa_reasons,
         -- lineage
         cast(:run_id as text) as run_id
     from segments

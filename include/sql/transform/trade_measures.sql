@@ -37,11 +37,11 @@ with executed as (
 {% endif %}
 ),
 
-fx_daily as (
+fx_daily as not materialized (
     select * from {{ ref("fx_daily") }}
 ),
 
-opt_up_requests as (
+opt_up_requests as not materialized (
     select * from {{ ref("opt_up_requests") }}
 {% if kept %}
     where received_date > :state_as_of

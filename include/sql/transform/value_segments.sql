@@ -2,7 +2,7 @@
 -- grain: one row per open client.
 {% set vs = policy.value_segments %}
 {% set tiers = vs.wealth_tiers_eur %}
-with measures as (
+with measures as not materialized (
     select * from {{ ref("measures") }}
 ),
 
