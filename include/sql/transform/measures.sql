@@ -13,7 +13,7 @@ latest_snapshots as not materialized (
     select * from {{ ref("latest_snapshots") }}
 ),
 
-ages as (
+with_age as (
     -- individuals' age in whole years on D; null for legal entities and unknown birth dates
     select
         *,
@@ -33,15 +33,15 @@ ages as (
 joined as (
     select
         -- client
-        ages.client_id,
-        ages.client_type,
-        ages.entity_type,
-        ages.country,
+        with_age.client_id,
+        with_age.client_type,
+        with_age.entity_type,
+        with_age.country,
         case
-            when ages.age_years is null then null
-            when ages.age_years < {{ bands[0] }} then '<{{ bands[0] }}'
+            when with_age.age_years is null then null
+            when with_age.age_years < {{ bands[0] }} then '<{{ bands[0] }}'
 {% for low, high in zip(bands[:-1], bands[1:]) %}
-            when ages.age_years < {{ high }} then '{{ low }}-{{ high - 1 }}'
+            when with_age.age_years < {{ high }} then '{{ low }}-{{ high - 1 }}'
 {% endfor %}
             else '{{ bands[-1] }}+'
         end as age_band,
@@ -55,9 +55,9 @@ joined as (
         -- holdings
         coalesce(latest_snapshots.portfolio_value_eur, 0) as portfolio_value_eur,
         coalesce(latest_snapshots.investable_assets_eur, 0) as investable_assets_eur
-    from ages
-    left join trades on ages.client_id = trades.client_id
-    left join latest_snapshots on ages.client_id = latest_snapshots.client_id
+    from with_age
+    left join trades on with_age.client_id = trades.client_id
+    left join latest_snapshots on with_age.client_id = latest_snapshots.client_id
 )
 
 select * from joined
