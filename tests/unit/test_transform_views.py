@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pendulum
 import pytest
 
+from clientseg.paths import SQL_DIR
 from clientseg.transform import KEPT_MODELS, MODELS, _inline, materialisation
 from clientseg.warehouse import Warehouse
 
@@ -28,3 +30,18 @@ def test_materialisation_per_dialect():
     assert materialisation("value_segments", "duckdb") == "temporary view"
     assert materialisation("trade_measures", "duckdb") == "table"  # kept as the state
     assert materialisation("fx_daily", "duckdb") == "temporary table"  # read by four models
+
+
+IMPORT_CTE = re.compile(r"^(?:with )?(\w+) as (not materialized )?\(\n\s*select \* from \{\{",
+                        re.MULTILINE)
+
+
+def test_every_import_cte_of_a_model_is_an_alias_not_a_copy():
+    """DuckDB materialises a CTE read twice, with every column: an import CTE
+    (`x as (select * from {{ ref(...) }})`) must say `not materialized` (README, Performance)."""
+    found = {}
+    for model in MODELS:
+        text = (SQL_DIR / "transform" / f"{model}.sql").read_text()
+        found |= {f"{model}.{name}": bool(hint) for name, hint in IMPORT_CTE.findall(text)}
+    assert len(found) > 20  # the pattern still finds them
+    assert [cte for cte, aliased in found.items() if not aliased] == []
