@@ -122,14 +122,12 @@ _PLAN_SCHEMA = pa.schema([
 ])  # fmt: skip
 
 
-def stored_tables(run: RunContext, wh: Warehouse) -> list[str]:
+def stored_tables(run: RunContext, wh: Warehouse, conn: Connection) -> list[str]:
     """The tables of this run that the transform reads from their store."""
-    with wh.begin() as conn:
-        target = run.table("plan", "source_files")
-        if not wh.table_exists(conn, target):
-            return []
-        return [r[0] for r in conn.execute(sa.text(
-            f"select distinct table_name from {target}"))]
+    target = run.table("plan", "source_files")
+    if not wh.table_exists(conn, target):
+        return []
+    return [r[0] for r in conn.execute(sa.text(f"select distinct table_name from {target}"))]
 
 
 def typed_table(run: RunContext, stored: list[str], table: str) -> str:
@@ -159,9 +157,9 @@ def merge(run: RunContext, wh: Warehouse, counts: dict[str, Any]) -> dict[str, A
     A valid row whose key the store already holds from another file is quarantined as a
     duplicate: the copy delivered first stays in use. Returns the counts adjusted for them.
     """
-    stored = stored_tables(run, wh)
     used, quarantined = dict(counts["rows_used"]), dict(counts["rows_quarantined"])
     with wh.begin() as conn:
+        stored = stored_tables(run, wh, conn)
         for table in stored:
             context = {
                 "table": BY_NAME[table], "store": store_table(table),

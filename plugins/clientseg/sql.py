@@ -14,6 +14,9 @@ from clientseg.paths import SQL_DIR
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(SQL_DIR),
+        # Compiled templates kept on disk (the user's private directory under the system's
+        # temporary one, keyed by the template's source): each task is a new process.
+        bytecode_cache=jinja2.FileSystemBytecodeCache(pattern="clientseg_%s.cache"),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,

@@ -97,9 +97,9 @@ def transform(run: RunContext, wh: Warehouse, policy: Policy
     params["run_id"] = run.run_id
     from clientseg.incremental import stored_tables
 
-    stored = stored_tables(run, wh)
     rows: dict[str, int] = {}
     with wh.begin() as conn:
+        stored = stored_tables(run, wh, conn)
         kept_state.lock(wh, conn, stored)
         state, how = kept_state.usable(run, wh, conn, policy, stored, params)
         for table, reason in how.items():

@@ -72,6 +72,10 @@ class Warehouse:
 
     def table_exists(self, conn: Connection, qualified: str) -> bool:
         schema, name = qualified.split(".")
+        if self.dialect == "duckdb":  # duckdb_engine's has_table takes ~10 ms a call
+            return conn.execute(sa.text(
+                "select count(*) from duckdb_tables() where schema_name = :s "
+                "and table_name = :n"), {"s": schema, "n": name}).scalar_one() > 0
         return sa.inspect(conn).has_table(name, schema=schema)
 
     def drop_tables(self, conn: Connection, names: Iterable[str]) -> None:
