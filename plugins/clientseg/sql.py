@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from functools import cache
 from typing import Any
 
@@ -10,13 +11,29 @@ import jinja2
 from clientseg.paths import SQL_DIR
 
 
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept on disk, as each task is a new process: in the user's private
+    directory under the system's temporary one, checked against each template's source. A
+    template that cannot be stored (a full disk) is compiled again next time."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
+def _bytecode_cache(directory: str | None = None) -> jinja2.BytecodeCache | None:
+    """The cache, or none when its directory cannot be made (compiled every time)."""
+    try:
+        return _BytecodeCache(directory, pattern="clientseg_%s.cache")
+    except (OSError, RuntimeError):
+        return None
+
+
 @cache
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(SQL_DIR),
-        # Compiled templates kept on disk (the user's private directory under the system's
-        # temporary one, keyed by the template's source): each task is a new process.
-        bytecode_cache=jinja2.FileSystemBytecodeCache(pattern="clientseg_%s.cache"),
+        bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
