@@ -44,9 +44,11 @@ pg-up:
 	  for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
 	  pg_isready -h 127.0.0.1 -p 5432; }
 
+# Tests run in TEST_WORKERS processes (pytest-xdist), one Airflow home each (tests/conftest.py).
+TEST_WORKERS ?= 2
 test: install pg-up browser
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 # Performance: first load, nightly run, transform alone, lower bound (bench/run.py --help).
 SIZE ?= S
@@ -60,4 +62,4 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) .airflow data .pytest_cache .ruff_cache
+	rm -rf $(VENV) .airflow .airflow-* data .pytest_cache .ruff_cache

@@ -13,7 +13,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
-os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".airflow"))
+# One Airflow home (its SQLite metadata database) per pytest-xdist worker.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+os.environ.setdefault("AIRFLOW_HOME",
+                      str(ROOT / (f".airflow-{_WORKER}" if _WORKER else ".airflow")))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(ROOT / "dags"))
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
