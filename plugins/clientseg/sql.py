@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from functools import cache
 from typing import Any
 
@@ -21,10 +22,16 @@ class _BytecodeCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
 
 
+# How the templates compile; part of the cache's file names, so that compiled code of other
+# options or another Jinja release is never read back (the cache checks only the source).
+_OPTIONS = {"trim_blocks": True, "lstrip_blocks": True, "keep_trailing_newline": True}
+_OPTIONS_KEY = hashlib.sha1(repr((jinja2.__version__, _OPTIONS)).encode()).hexdigest()[:12]
+
+
 def _bytecode_cache(directory: str | None = None) -> jinja2.BytecodeCache | None:
     """The cache, or none when its directory cannot be made (compiled every time)."""
     try:
-        return _BytecodeCache(directory, pattern="clientseg_%s.cache")
+        return _BytecodeCache(directory, pattern=f"clientseg_{_OPTIONS_KEY}_%s.cache")
     except (OSError, RuntimeError):
         return None
 
@@ -35,9 +42,7 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(SQL_DIR),
         bytecode_cache=_bytecode_cache(),
         undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        **_OPTIONS,
     )
 
 

@@ -12,7 +12,7 @@ from clientseg.paths import SQL_DIR
 
 def _render(cache: jinja2.BytecodeCache | None) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(SQL_DIR), bytecode_cache=cache,
-                             undefined=jinja2.StrictUndefined)
+                             undefined=jinja2.StrictUndefined, **sql._OPTIONS)
     return env.get_template("ddl/mart_client_segments_history.sql").render(dialect="postgresql")
 
 
@@ -21,6 +21,13 @@ def test_a_template_compiled_once_is_read_back_from_the_cache(tmp_path: Path) ->
     stored = list(tmp_path.glob("clientseg_*.cache"))
     assert len(stored) == 2  # the table and the columns it includes
     assert _render(sql._bytecode_cache(str(tmp_path))) == first
+
+
+def test_the_cache_is_per_compile_options(tmp_path: Path, monkeypatch) -> None:
+    _render(sql._bytecode_cache(str(tmp_path)))
+    monkeypatch.setattr(sql, "_OPTIONS_KEY", "other")  # as if an option or Jinja changed
+    _render(sql._bytecode_cache(str(tmp_path)))
+    assert len(list(tmp_path.glob("clientseg_*.cache"))) == 4  # nothing read across options
 
 
 def test_a_cache_that_cannot_be_written_still_renders(tmp_path: Path) -> None:
