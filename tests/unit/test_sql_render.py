@@ -16,10 +16,16 @@ def _render(cache: jinja2.BytecodeCache | None) -> str:
     return env.get_template("ddl/mart_client_segments_history.sql").render(dialect="postgresql")
 
 
-def test_a_template_compiled_once_is_read_back_from_the_cache(tmp_path: Path) -> None:
+def test_a_template_compiled_once_is_read_back_from_the_cache(tmp_path: Path,
+                                                             monkeypatch) -> None:
     first = _render(sql._bytecode_cache(str(tmp_path)))
     stored = list(tmp_path.glob("clientseg_*.cache"))
     assert len(stored) == 2  # the table and the columns it includes
+
+    def no_compiling(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(jinja2.Environment, "compile", no_compiling)
     assert _render(sql._bytecode_cache(str(tmp_path))) == first
 
 
