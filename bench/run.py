@@ -337,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="pairs of (transform alone, lower bound) measured; the medians count")
     p.add_argument("--generate-only", action="store_true")
     args = p.parse_args(argv)
+    if args.repeat < 1:
+        p.error("--repeat must be at least 1")
     if args.table:
         print(results_table())
         return 0
