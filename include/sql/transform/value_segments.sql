@@ -16,7 +16,8 @@ pareto as (
             ),
             0
         ) as revenue_ranked_before,
-        sum(revenue_12m_eur) over () as revenue_total
+        -- a scalar subquery: a window over () costs another pass over the sorted rows
+        (select sum(revenue_12m_eur) from measures) as revenue_total
     from measures
 ),
 
