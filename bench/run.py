@@ -5,7 +5,7 @@ runs in its own child process; the wall time, the peak RSS of the child's proces
 from /proc, and the kernel's max RSS of the largest process) and the load average are
 recorded. Pipeline phases go through the production DAG (`clientseg run`, Airflow's
 `dag.test()`); per-task times come from Airflow's own task_instance records. The transform
-alone and the lower bound are measured in pairs, each pair one after the other (3 by default),
+alone and the lower bound are measured in pairs, each pair one after the other (5 by default),
 and their medians reported: a shared machine's speed varies from minute to minute.
 
     .venv/bin/python bench/run.py M [--months 49] [--warehouse postgresql+psycopg://...]
@@ -333,7 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--months", type=int, default=25, help="months of transaction history")
     p.add_argument("--warehouse", default=None,
                    help="PostgreSQL URL of a throwaway database (default: a new DuckDB file)")
-    p.add_argument("--repeat", type=int, default=3,
+    p.add_argument("--repeat", type=int, default=5,
                    help="pairs of (transform alone, lower bound) measured; the medians count")
     p.add_argument("--generate-only", action="store_true")
     args = p.parse_args(argv)
