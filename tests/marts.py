@@ -74,6 +74,23 @@ def changes_from_history(url: str) -> list[tuple]:
     return sorted(changes, key=repr)
 
 
+def last_published_from_history(url: str) -> list[tuple]:
+    """What staging.client_last_published must hold: each client's latest history row,
+    (client_id, as_of_date, the change attributes as text)."""
+    columns = ", ".join(CHANGE_ATTRIBUTES)
+    latest: dict[str, tuple] = {}
+    for row in table_rows(url, f"(select client_id, as_of_date, {columns} "
+                               "from mart.client_segments_history) as h"):
+        if row[0] not in latest or row[1] > latest[row[0]][1]:
+            latest[row[0]] = row
+    return sorted((row[:2] + tuple(None if v is None else str(v) for v in row[2:])
+                   for row in latest.values()), key=repr)
+
+
+def last_published(url: str) -> list[tuple]:
+    return table_rows(url, "staging.client_last_published")
+
+
 def changes_table(url: str) -> list[tuple]:
     """mart.client_category_changes without its run_id, comparable to changes_from_history."""
     return table_rows(url, "mart.client_category_changes", drop=("run_id",))

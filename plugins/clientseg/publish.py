@@ -26,7 +26,10 @@ STEPS = (
     "publish/latest_insert.sql",
     "publish/changes_delete.sql",
     "publish/changes_insert.sql",
+    "publish/last_published_delete.sql",
+    "publish/last_published_insert.sql",
 )
+LAST_PUBLISHED = "staging.client_last_published"
 
 
 # PostgreSQL: a transaction-scoped advisory lock, so that two publishes (two as-of dates)
@@ -61,12 +64,28 @@ def publish(run: RunContext, wh: Warehouse, counts: dict[str, object],
     """Publish the run's rows; `between_steps` is a hook called after each statement (tests)."""
     segments = run.table("model", OUTPUT_MODEL)
     with publish_transaction(wh) as conn:
+        nightly = is_nightly(conn, run)
         for step in STEPS:
             wh.run(conn, step, {"as_of": run.as_of}, segments=segments,
-                   attributes=vocab.CHANGE_ATTRIBUTES)
+                   attributes=vocab.CHANGE_ATTRIBUTES, nightly=nightly)
             if between_steps:
                 between_steps(step)
         published = wh.count(conn, segments)
         mark_published(conn, run, published, counts)
     log.info("published %d rows for %s", published, run.as_of)
     return published
+
+
+def is_nightly(conn: Connection, run: RunContext) -> bool:
+    """Whether the run's date comes after every published date, with each client's latest row
+    kept in step (`staging.client_last_published` holds the history's latest date): its changes
+    are then found against the kept rows, else against the whole history, which also rebuilds
+    them (a re-run or backfill of an earlier date, a warehouse upgraded from before the table)."""
+    history, kept = conn.execute(sa.text(
+        "select (select max(as_of_date) from mart.client_segments_history), "
+        f"(select max(as_of_date) from {LAST_PUBLISHED})")).one()
+    nightly = history == kept and (history is None or history < run.as_of)
+    log.info("category changes of %s: %s", run.as_of,
+             "against each client's kept latest row" if nightly else
+             f"against the whole history (latest published {history}, kept rows of {kept})")
+    return nightly

@@ -12,7 +12,7 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from clientseg import config
+from clientseg import config, vocab
 from clientseg.contract import SOURCE_TABLES
 from clientseg.data_dictionary import TableDoc, comment_statements, tables
 from clientseg.warehouse import SCHEMAS, Warehouse
@@ -24,6 +24,7 @@ TABLE_DDL = (
     "ddl/mart_client_segments_history.sql",
     "ddl/mart_client_segments.sql",
     "ddl/mart_client_category_changes.sql",
+    "ddl/staging_client_last_published.sql",
     "ddl/ops_pipeline_runs.sql",
     "ddl/ops_data_quality_results.sql",
 )
@@ -49,7 +50,7 @@ def ensure_schema(wh: Warehouse) -> None:
         if wh.dialect == "postgresql":
             wh.run(conn, "ddl/postgres_functions.sql")
         for ddl in TABLE_DDL:
-            wh.run(conn, ddl, tables=tables_)
+            wh.run(conn, ddl, tables=tables_, attributes=vocab.CHANGE_ATTRIBUTES)
         for table in SOURCE_TABLES:
             wh.run(conn, "ddl/quarantine_table.sql", table=table)
         for doc in tables():

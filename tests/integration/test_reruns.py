@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from marts import (
     D1,
     D2,
@@ -18,14 +19,19 @@ from marts import (
     changes_from_history,
     changes_table,
     changing_source,
+    last_published,
+    last_published_from_history,
     rows_by_client,
     table_rows,
 )
 from sources import write_source
 
 from clientseg.policy import load_policy
+from clientseg.publish import LAST_PUBLISHED, is_nightly, publish
 from clientseg.runs import RunContext
 from clientseg.steps import run_pipeline
+from clientseg.transform import OUTPUT_MODEL
+from clientseg.warehouse import Warehouse
 
 # The late arrival: a big trade of C2 dated D1, delivered after D1 (and D2, D3) had run.
 LATE_TRADE = {"client_id": "C2", "trade_date": "2026-03-20", "fee": "5000",
@@ -94,6 +100,26 @@ def test_backfill_in_reverse_order_gives_the_nightly_history(tmp_path, source, n
 
     assert mart(url) == mart(nightly)
     assert changes_table(url) == changes_from_history(url)
+    assert last_published(url) == last_published_from_history(url)
+
+
+def test_nightly_publish_compares_with_each_clients_kept_latest_row(tmp_path, nightly):
+    """D2 and D3 of the nightly history took the nightly path (its changes match the history,
+    above); the kept rows stay in step with the history, and any other publish rebuilds them."""
+    assert last_published(nightly) == last_published_from_history(nightly)
+    assert len(last_published(nightly)) == 6  # C6, closed before D3, keeps its D2 row
+    url = run_dates(tmp_path / "w.duckdb", "", [], start_from=nightly)
+
+    def nightly_path(as_of: str) -> bool:
+        with Warehouse(url).begin() as conn:
+            return is_nightly(conn, RunContext("probe", day(as_of), "", url))
+
+    assert nightly_path("2026-06-30")
+    assert not nightly_path(D3)  # a re-run of the latest date
+    assert not nightly_path(D1)  # a backfill
+    with Warehouse(url).begin() as conn:  # a warehouse from before the kept rows
+        conn.execute(sa.text(f"delete from {LAST_PUBLISHED}"))
+    assert not nightly_path("2026-06-30")
 
 
 def test_late_transaction_is_picked_up_when_its_date_is_rerun(tmp_path, source, nightly):
@@ -110,6 +136,7 @@ def test_late_transaction_is_picked_up_when_its_date_is_rerun(tmp_path, source, 
     assert (before["revenue_12m_eur"], after["revenue_12m_eur"]) == (Decimal(0), Decimal(5000))
     assert (before["abc_class"], after["abc_class"]) == ("C", "A")
     assert changes_table(url) == changes_from_history(url)
+    assert last_published(url) == last_published_from_history(url)
     # D2 (computed before the trade arrived, C2 already A) is now compared with D1's new
     # values: C2's move to A is listed on D1, no longer on D2.
     d2_changes = {(c[2], c[3]) for c in changes_table(url) if c[0] == day(D2)}
@@ -118,3 +145,28 @@ def test_late_transaction_is_picked_up_when_its_date_is_rerun(tmp_path, source, 
     run_dates(tmp_path / "w.duckdb", late_source, [D2, D3], tag="rerun-rest")
     always_there = run_dates(tmp_path / "fresh.duckdb", late_source, [D1, D2, D3])
     assert mart(url) == mart(always_there)
+
+
+def test_a_client_back_after_a_night_away_is_compared_with_its_last_row(tmp_path, nightly):
+    """C6, last published on D2 (closed before D3), published again on a later night: the
+    nightly path compares it with its D2 row, as the whole history does."""
+    url = run_dates(tmp_path / "w.duckdb", "", [], start_from=nightly)
+    run = RunContext("back__2026-06-30", day("2026-06-30"), "", url)
+    segments = run.table("model", OUTPUT_MODEL)
+    with Warehouse(url).begin() as conn:  # the run's rows: D3's, and C6's of D2, changed
+        conn.execute(sa.text(
+            f"create table {segments} as select * from mart.client_segments_history "
+            "where as_of_date = :d3 or (client_id = 'C6' and as_of_date = :d2)"),
+            {"d3": day(D3), "d2": day(D2)})
+        conn.execute(sa.text(f"update {segments} set as_of_date = :d, run_id = :r"),
+                     {"d": run.as_of, "r": run.run_id})
+        conn.execute(sa.text(f"update {segments} set abc_class = case abc_class when 'A' "
+                             "then 'B' else 'A' end where client_id = 'C6'"))
+
+    publish(run, Warehouse(url), {})
+
+    assert changes_table(url) == changes_from_history(url)
+    back = [c for c in changes_table(url) if c[0] == run.as_of and c[2] == "C6"]
+    assert [(c[1], c[3]) for c in back] == [(day(D2), "abc_class")]
+    assert last_published(url) == last_published_from_history(url)
+

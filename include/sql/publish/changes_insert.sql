@@ -3,7 +3,25 @@
 -- an attribute that is null there too (wealth_tier of a legal entity) has no row: nothing changed.
 -- A re-run of D recomputes every change on or after D (changes_delete.sql), so the change of the
 -- next date is taken against D's new values.
+-- A nightly publish (D after every published date) compares its rows with each client's latest
+-- row, kept in staging.client_last_published: its cost follows the clients, not the history.
 insert into mart.client_category_changes
+{% if nightly %}
+with compared as materialized (
+    select
+        published.as_of_date,
+        last_published.as_of_date as previous_as_of_date,
+        published.client_id,
+        published.run_id,
+{% for attribute in attributes %}
+        last_published.{{ attribute }} as old_{{ attribute }},
+        cast(published.{{ attribute }} as text) as new_{{ attribute }}{{ "," if not loop.last }}
+{% endfor %}
+    from {{ segments }} as published
+    left join staging.client_last_published as last_published
+        on published.client_id = last_published.client_id
+)
+{% else %}
 with previous_dates as (
     select client_id, max(as_of_date) as as_of_date
     from mart.client_segments_history
@@ -37,6 +55,7 @@ compared as materialized (
     from relevant
     window by_client as (partition by client_id order by as_of_date)
 )
+{% endif %}
 
 {% for attribute in attributes %}
 select
