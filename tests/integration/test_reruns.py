@@ -169,4 +169,3 @@ def test_a_client_back_after_a_night_away_is_compared_with_its_last_row(tmp_path
     back = [c for c in changes_table(url) if c[0] == run.as_of and c[2] == "C6"]
     assert [(c[1], c[3]) for c in back] == [(day(D2), "abc_class")]
     assert last_published(url) == last_published_from_history(url)
-
