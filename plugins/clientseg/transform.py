@@ -98,7 +98,7 @@ def transform(run: RunContext, wh: Warehouse, policy: Policy
     from clientseg.incremental import stored_tables
 
     rows: dict[str, int] = {}
-    with wh.begin() as conn, wh.uncompressed(conn):
+    with wh.begin_uncompressed() as conn:
         stored = stored_tables(run, wh, conn)
         kept_state.lock(wh, conn, stored)
         state, how = kept_state.usable(run, wh, conn, policy, stored, params)
