@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import os
 import sys
+import traceback
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,19 +18,33 @@ DAG_ID = "client_segmentation"
 DAG_FILE = PROJECT_ROOT / "dags" / "client_segmentation.py"
 
 
-def prepare_airflow() -> Path:
-    """A project-local Airflow home (unless AIRFLOW_HOME is set) with its metadata DB migrated."""
+def airflow_environment() -> Path:
+    """What Airflow reads once, when it is first imported: a project-local home (unless
+    AIRFLOW_HOME is set), this project's DAG folder, no examples. Call it before any import
+    of airflow (clientseg.alerts imports it); returns the home."""
     home = Path(os.environ.setdefault("AIRFLOW_HOME", str(PROJECT_ROOT / ".airflow")))
     os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
     os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(DAG_FILE.parent))
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     home.mkdir(parents=True, exist_ok=True)
+    return home
+
+
+def prepare_airflow() -> Path:
+    """The Airflow environment with its metadata database migrated. The marker holds the
+    database URL last migrated: a new URL, or a SQLite file gone, migrates again."""
+    home = airflow_environment()
+    from airflow.configuration import conf
+
+    url = conf.get("database", "sql_alchemy_conn")
     marker = home / ".clientseg-migrated"
-    if not marker.exists():
+    sqlite_file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    if (not marker.exists() or marker.read_text() != url
+            or (sqlite_file is not None and not sqlite_file.exists())):
         from airflow.utils.db import upgradedb
 
         upgradedb()
-        marker.touch()
+        marker.write_text(url)
     return home
 
 
@@ -75,23 +90,29 @@ def _published(warehouse_url: str, run_id: str) -> bool:
 
 def run_dag(as_of: date, source: str, warehouse_url: str) -> tuple[bool, str, str]:
     """One run of the production DAG through Airflow (`dag.test`): (published, run_id, reason)."""
+    home = airflow_environment()
     from clientseg.alerts import DEADLINE_ENV, DEADLINE_OFF
 
     os.environ[config.SOURCE_ENV] = source
     os.environ[config.WAREHOUSE_ENV] = warehouse_url
     os.environ[DEADLINE_ENV] = DEADLINE_OFF  # dag.test() cannot run a DAG with a deadline
-    home = Path(os.environ.setdefault("AIRFLOW_HOME", str(PROJECT_ROOT / ".airflow")))
     log_file = home / "logs" / f"clientseg-run-{as_of.isoformat()}.log"
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with _output_to(log_file):
-        prepare_airflow()
-        from airflow.models.dagbag import DagBag
+        try:
+            prepare_airflow()
+            from airflow.models.dagbag import DagBag
 
-        bag = DagBag(dag_folder=str(DAG_FILE))
-        if bag.import_errors:
-            return False, "", f"DAG import error: {next(iter(bag.import_errors.values()))}"
-        dag_run = bag.get_dag(DAG_ID).test(logical_date=datetime.now(UTC),
-                                           run_conf={"as_of": as_of.isoformat()})
+            bag = DagBag(dag_folder=str(DAG_FILE))
+            if bag.import_errors:
+                return False, "", f"DAG import error: {next(iter(bag.import_errors.values()))}"
+            dag_run = bag.get_dag(DAG_ID).test(logical_date=datetime.now(UTC),
+                                               run_conf={"as_of": as_of.isoformat()})
+        except Exception as exc:  # noqa: BLE001 - Airflow itself failed: one line, trace logged
+            from clientseg.steps import one_line
+
+            traceback.print_exc()
+            return False, "", f"{one_line(exc)} (Airflow; see {log_file})"
     if dag_run.state == "success":
         return True, dag_run.run_id, ""
     if _published(warehouse_url, dag_run.run_id):  # a task after publish (report) failed
