@@ -42,13 +42,17 @@ def day(text: str) -> date:
     return date.fromisoformat(text)
 
 
+def copy_of(warehouse_url: str, target: Path) -> str:
+    """A copy of a DuckDB warehouse at `target`; its URL."""
+    shutil.copy(warehouse_url.removeprefix("duckdb:///"), target)
+    return f"duckdb:///{target}"
+
+
 def run_dates(warehouse: Path, source: Path, days: Iterable[str], tag: str = "run",
               start_from: str | None = None) -> str:
     """One nightly run per date, in the order given (on a copy of the warehouse `start_from`);
     the warehouse URL."""
-    if start_from:
-        shutil.copy(start_from.removeprefix("duckdb:///"), warehouse)
-    url = f"duckdb:///{warehouse}"
+    url = copy_of(start_from, warehouse) if start_from else f"duckdb:///{warehouse}"
     for i, day in enumerate(days):
         run_pipeline(RunContext(f"{tag}{i}__{day}", date.fromisoformat(day), str(source), url),
                      load_policy())
@@ -108,7 +112,7 @@ def test_nightly_publish_compares_with_each_clients_kept_latest_row(tmp_path, ni
     above); the kept rows stay in step with the history, and any other publish rebuilds them."""
     assert last_published(nightly) == last_published_from_history(nightly)
     assert len(last_published(nightly)) == 6  # C6, closed before D3, keeps its D2 row
-    url = run_dates(tmp_path / "w.duckdb", "", [], start_from=nightly)
+    url = copy_of(nightly, tmp_path / "w.duckdb")
 
     def nightly_path(as_of: str) -> bool:
         with Warehouse(url).begin() as conn:
@@ -122,8 +126,8 @@ def test_nightly_publish_compares_with_each_clients_kept_latest_row(tmp_path, ni
     assert not nightly_path("2026-06-30")
 
 
-def test_late_transaction_is_picked_up_when_its_date_is_rerun(tmp_path, source, nightly):
-    url = run_dates(tmp_path / "w.duckdb", source, [], start_from=nightly)
+def test_late_transaction_is_picked_up_when_its_date_is_rerun(tmp_path, nightly):
+    url = copy_of(nightly, tmp_path / "w.duckdb")
     tables = changing_source()
     tables["transactions"].append(LATE_TRADE)
     late_source = write_source(tmp_path / "late_source", **tables)
@@ -150,7 +154,7 @@ def test_late_transaction_is_picked_up_when_its_date_is_rerun(tmp_path, source, 
 def test_a_client_back_after_a_night_away_is_compared_with_its_last_row(tmp_path, nightly):
     """C6, last published on D2 (closed before D3), published again on a later night: the
     nightly path compares it with its D2 row, as the whole history does."""
-    url = run_dates(tmp_path / "w.duckdb", "", [], start_from=nightly)
+    url = copy_of(nightly, tmp_path / "w.duckdb")
     run = RunContext("back__2026-06-30", day("2026-06-30"), "", url)
     segments = run.table("model", OUTPUT_MODEL)
     with Warehouse(url).begin() as conn:  # the run's rows: D3's, and C6's of D2, changed
