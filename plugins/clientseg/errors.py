@@ -14,7 +14,7 @@ class SourceError(PipelineError):
 class DataQualityError(PipelineError):
     """Too many rows of a table broke the contract (above validation.max_bad_row_share)."""
 
-    rows_quarantined: dict[str, int]
+    counts: dict[str, dict[str, int]]  # rows_read and rows_quarantined per table
 
 
 class OutputCheckError(PipelineError):

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from clientseg.contract import SOURCE_TABLES, SourceTable
 from clientseg.errors import SourceError
@@ -170,16 +171,18 @@ def _file_batches(path: Path, table: SourceTable, first_row_id: int) -> Iterator
 
 
 def _insert_files(duck: duckdb.DuckDBPyConnection, target: str, table: SourceTable,
-                  files: list[Path]) -> int:
-    """A DuckDB warehouse reads the files itself, straight into `target`: no copy on the way."""
-    rows = 0
+                  files: list[Path], first_row_id: int) -> int:
+    """A DuckDB warehouse reads the files itself, straight into `target`: no copy on the way.
+    Returns the rows inserted."""
+    next_id = first_row_id
     for path in files:
         try:
-            _file_rows(duck, path, table, rows + 1).insert_into(target)
+            _file_rows(duck, path, table, next_id).insert_into(target)
         except duckdb.Error as exc:
             raise _file_error(path, exc) from exc
-        rows = duck.execute(f"select count(*) from {target}").fetchall()[0][0]
-    return rows
+        next_id = duck.execute(f"select coalesce(max(_row_id), {next_id} - 1) + 1 "
+                               f"from {target}").fetchall()[0][0]
+    return next_id - first_row_id
 
 
 def _engine(url: str) -> sa.Engine:
@@ -243,13 +246,14 @@ def _files(source: str, table: SourceTable, only: list[Path] | None) -> list[Pat
 
 
 def table_batches(source: str, table: SourceTable, schema: str | None = None,
-                  only: list[Path] | None = None) -> Iterator[pa.RecordBatch]:
+                  only: list[Path] | None = None, first_row_id: int = 1
+                  ) -> Iterator[pa.RecordBatch]:
     """All rows of one source table (or of the files `only`) as text Arrow batches with row
-    identity columns."""
+    identity columns (row ids from `first_row_id`)."""
     if is_database_url(source):
         yield from _database_batches(source, table, schema)
         return
-    next_id = 1
+    next_id = first_row_id
     for path in _files(source, table, only):
         for batch in _file_batches(path, table, next_id):
             next_id += batch.num_rows
@@ -270,13 +274,27 @@ def extract(run: RunContext, wh: Warehouse, schema: str | None = None,
             conn.execute(sa.text(
                 f"create table {target} ({columns}, _row_id bigint, _source_file text, "
                 f"_source_row bigint)"))
-            files = (only or {}).get(table.name)
-            if wh.dialect == "duckdb" and not is_database_url(run.source):
-                rows_read[table.name] = _insert_files(
-                    conn.connection.driver_connection, target, table,
-                    _files(run.source, table, files))
-            else:
-                rows_read[table.name] = wh.bulk_load(
-                    conn, target, table_batches(run.source, table, schema, files))
+            rows_read[table.name] = _land(run, wh, conn, table, (only or {}).get(table.name),
+                                          schema)
             log.info("extracted %s: %d rows into %s", table.name, rows_read[table.name], target)
     return rows_read
+
+
+def append_files(run: RunContext, wh: Warehouse, conn: Connection, table: SourceTable,
+                 files: list[Path]) -> int:
+    """Land more files of a folder table in the run's raw table, their row ids after the
+    last; returns the rows added."""
+    return _land(run, wh, conn, table, files)
+
+
+def _land(run: RunContext, wh: Warehouse, conn: Connection, table: SourceTable,
+          files: list[Path] | None, schema: str | None = None) -> int:
+    """Insert the table's rows (or those of `files`) into its raw table; rows inserted."""
+    target = run.table("raw", table.name)
+    first_row_id = int(conn.execute(sa.text(
+        f"select coalesce(max(_row_id), 0) + 1 from {target}")).scalar_one())
+    if wh.dialect == "duckdb" and not is_database_url(run.source):
+        return _insert_files(conn.connection.driver_connection, target, table,
+                             _files(run.source, table, files), first_row_id)
+    return wh.bulk_load(conn, target, table_batches(run.source, table, schema, files,
+                                                    first_row_id))

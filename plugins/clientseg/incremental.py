@@ -13,6 +13,7 @@ of the current delivery. A table delivered as one file, or from a database, is r
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from clientseg.contract import BY_NAME
 from clientseg.expectations import suite_json
 from clientseg.extract import is_database_url, source_files
 from clientseg.runs import RunContext
+from clientseg.sql import sql_list
 from clientseg.validate import valid_rows
 from clientseg.warehouse import Warehouse
 
@@ -140,6 +142,42 @@ def _unique_rule(table: str) -> str | None:
         if key and expectation["kwargs"].get("column") == f"{key[0]}__duplicate":
             return str(expectation["meta"]["rule"])
     return None
+
+
+def _waiting_rules(table: str) -> list[str]:
+    """Every `rules_broken` of a row that broke only rules on other tables (its client unknown,
+    no FX rate for its currency): the row may pass once those tables change."""
+    rules = [e["meta"]["rule"] for e in suite_json(table)["expectations"]
+             if e["kwargs"].get("column", "").endswith(("__unknown", "__no_rate"))]
+    return ["; ".join(combination) for n in range(1, len(rules) + 1)
+            for combination in itertools.combinations(rules, n)]
+
+
+def recheck(run: RunContext, wh: Warehouse, table: str) -> int:
+    """Read again the kept files of `table` holding a row that would pass now: quarantined
+    only for an unknown client or a missing FX rate when its file was read, and the client
+    or rate is valid in this delivery (a corrected client master, a late rate). The files
+    become `read` in the run's plan; returns the rows added to the run's raw table."""
+    from clientseg.extract import append_files
+
+    plan_table = run.table("plan", "source_files")
+    with wh.begin() as conn:
+        if table not in STORED_TABLES or not wh.table_exists(conn, plan_table):
+            return 0
+        valid = {t: valid_rows(run, t) for t in ("clients", "fx_rates")}
+        paths = [r[0] for r in wh.run(
+            conn, "incremental/recheck_files.sql", table=BY_NAME[table], plan=plan_table,
+            fingerprints=FINGERPRINTS, valid=valid, waiting_rules=_waiting_rules(table),
+            sql_list=sql_list)]
+        if not paths:
+            return 0
+        rows = append_files(run, wh, conn, BY_NAME[table], [Path(p) for p in sorted(paths)])
+        conn.execute(sa.text(f"update {plan_table} set action = 'read' "
+                             f"where table_name = :t and path in :paths").bindparams(
+            sa.bindparam("paths", expanding=True)), {"t": table, "paths": paths})
+    log.info("%s: %d kept files read again (%d rows): rows quarantined for an unknown client "
+             "or a missing FX rate would pass now", table, len(paths), rows)
+    return rows
 
 
 # The statements of one table's merge, in order, in one transaction.

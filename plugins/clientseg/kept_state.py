@@ -103,7 +103,7 @@ def usable(run: RunContext, wh: Warehouse, conn: Connection, policy: Policy,
     reasons = {t: "not a folder delivery (read in full every run)"
                for t in KEPT_MODELS.values() if t not in stored}
     for table in folders:
-        reasons[table] = why or _table_blocked(wh, conn, table, kept_as_of)
+        reasons[table] = why or _table_blocked(run, wh, conn, table, kept_as_of)
     starting = frozenset(t for t, why in reasons.items() if why is None)
     state = State(kept_as_of, int(policy["measures"]["window_months"]), starting) \
         if starting else None
@@ -111,16 +111,19 @@ def usable(run: RunContext, wh: Warehouse, conn: Connection, policy: Policy,
                    for t, why in sorted(reasons.items())}
 
 
-def _table_blocked(wh: Warehouse, conn: Connection, table: str, kept_as_of: date) -> str | None:
+def _table_blocked(run: RunContext, wh: Warehouse, conn: Connection, table: str,
+                   kept_as_of: date) -> str | None:
     """Why `table`'s models cannot start from the kept state, or None."""
     if not all(wh.table_exists(conn, kept_table(m))
                for m, t in KEPT_MODELS.items() if t == table):
         return "no state kept"
-    file = wh.run(conn, "state/files_changed.sql", {"as_of": kept_as_of}, table_name=table,
+    file = wh.run(conn, "state/files_changed.sql", {"as_of": kept_as_of, "run_id": run.run_id},
+                  table_name=table,
                   date_column=BY_NAME[table].date_column, files=FILES,
                   fingerprints=FINGERPRINTS, store=store_table(table)).scalar_one()
     if file:
-        return f"file {file} changed, vanished or holds rows dated on or before {kept_as_of}"
+        return (f"file {file} changed, vanished, was read again or holds rows dated on or "
+                f"before {kept_as_of}")
     return None
 
 

@@ -41,13 +41,12 @@ def step_validate(run: RunContext, policy: Policy, extracted: dict[str, Any]) ->
 
     wh = Warehouse(run.warehouse_url)
     try:
-        quarantined = validate(run, wh, policy)
+        counts = validate(run, wh, policy)
     except DataQualityError as exc:
-        record_counts(wh, run, {"rows_read": extracted["rows_read"],
-                                "rows_quarantined": exc.rows_quarantined})
+        record_counts(wh, run, exc.counts)
         raise
-    record_counts(wh, run, {"rows_read": extracted["rows_read"], "rows_quarantined": quarantined})
-    return {"rows_read": extracted["rows_read"], "rows_quarantined": quarantined}
+    record_counts(wh, run, counts)
+    return counts
 
 
 def step_load(run: RunContext, policy: Policy, validated: dict[str, Any]) -> dict[str, Any]:

@@ -65,6 +65,9 @@ def valid_rows(run: RunContext, table: str) -> str:
 
 def _validate_table(run: RunContext, wh: Warehouse, table: SourceTable) -> TableValidation:
     """Check frame (committed, for GX to read), GX in the warehouse, then the rejected rows."""
+    from clientseg.incremental import recheck
+
+    recheck(run, wh, table.name)
     check, rejects = run.table("check", table.name), run.table("rejects", table.name)
     broken = run.table("broken", table.name)
     valid = {t.name: valid_rows(run, t.name) for t in SOURCE_TABLES[:2] if t is not table}
@@ -106,8 +109,10 @@ def record_results(conn: Connection, run: RunContext, result: TableValidation) -
             ":rows_checked, :unexpected_count, :details, :checked_at)"), rows)
 
 
-def validate(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
+def validate(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, dict[str, int]]:
     """Validate every table; quarantine bad rows; fail if a table is above the bad-row limit.
+    Returns rows read (extracted, and kept files read again: incremental.recheck) and rows
+    quarantined per table.
 
     The quarantine rows and ops.data_quality_results of the run are written in one transaction,
     after every table is validated."""
@@ -126,9 +131,10 @@ def validate(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, int]:
             log.info("validated %s: %d rows, %d quarantined", table.name, result.rows_read,
                      result.rows_rejected)
     too_bad = [r for r in results if r.bad_share > limit]
-    counts = {r.table: r.rows_rejected for r in results}
+    counts = {"rows_read": {r.table: r.rows_read for r in results},
+              "rows_quarantined": {r.table: r.rows_rejected for r in results}}
     if too_bad:
         error = DataQualityError(max(too_bad, key=lambda r: r.bad_share).reason(limit))
-        error.rows_quarantined = counts
+        error.counts = counts
         raise error
     return counts

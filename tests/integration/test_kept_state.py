@@ -113,8 +113,8 @@ def test_a_changed_vanished_or_late_file_reads_every_row_of_its_table(
                          delivery(tmp_path / "n2", night2), compare=change == "late")
     file = {"corrected": "history", "vanished": "more", "late": "late"}[change]
     other = next(t for t in FOLDERS if t != table)
-    assert how == {table: f"from every row: file {table}/{file}.csv changed, vanished or "
-                          f"holds rows dated on or before 2026-06-30",
+    assert how == {table: f"from every row: file {table}/{file}.csv changed, vanished, was "
+                          f"read again or holds rows dated on or before 2026-06-30",
                    other: f"from the state kept for {P}"}
 
 

@@ -23,9 +23,10 @@ JUNE = [
 JULY_1 = [{"transaction_id": "T3", "client_id": "K1", "trade_date": "2026-07-01", "fee": "5"}]
 
 
-def delivery(root: Path, files: dict[str, list[dict[str, Any]]]) -> Path:
+def delivery(root: Path, files: dict[str, list[dict[str, Any]]],
+             **tables: list[dict[str, Any]]) -> Path:
     """A landing directory whose transactions are a folder: one CSV per name of `files`."""
-    write_source(root, clients=CLIENTS)
+    write_source(root, **({"clients": CLIENTS} | tables))
     (root / "transactions.csv").unlink()
     (root / "transactions").mkdir(exist_ok=True)
     for name, rows in files.items():
@@ -101,3 +102,46 @@ def test_each_file_read_is_recorded_with_its_accounting(pipeline: PipelineRunner
                            "from staging.source_files order by file")
     assert [tuple(f.values()) for f in files] == [
         ("transactions/2026-06.csv", 2, 2, 0), ("transactions/bad.csv", 1, 0, 1)]
+
+
+def _file_accounting(runner: PipelineRunner) -> list[tuple[Any, ...]]:
+    return [tuple(f.values()) for f in runner.query(
+        "select file, rows_read, rows_used, rows_quarantined, run_id "
+        "from staging.source_files order by file")]
+
+
+def test_a_row_waiting_for_its_client_is_used_once_the_client_is_delivered(
+        pipeline: PipelineRunner, tmp_path: Path) -> None:
+    """T2 of a kept file was quarantined while K2 was missing from the clients (say its row
+    was broken); once K2 is delivered, the file is read again, as a full read would."""
+    pipeline(D1, source=delivery(tmp_path / "n1", {"2026-06.csv": JUNE}, clients=CLIENTS[:1]))
+    assert _file_accounting(pipeline) == [("transactions/2026-06.csv", 2, 1, 1, "test__1")]
+    night2 = delivery(tmp_path / "n2", {"2026-06.csv": JUNE, "2026-07-01.csv": JULY_1})
+    published = revenue(pipeline(D2, source=night2))
+    assert published == {"K1": 15.0, "K2": 20.0} == full_read(tmp_path, night2, D2)
+    run = last_run(pipeline)
+    assert (run["rows_read_transactions"], run["rows_used_transactions"],
+            run["rows_quarantined_transactions"]) == (3, 3, 0)
+    assert _file_accounting(pipeline) == [("transactions/2026-06.csv", 2, 2, 0, "test__2"),
+                                          ("transactions/2026-07-01.csv", 1, 1, 0, "test__2")]
+
+
+def test_a_row_still_waiting_for_its_client_leaves_its_file_kept(
+        pipeline: PipelineRunner, tmp_path: Path) -> None:
+    pipeline(D1, source=delivery(tmp_path / "n1", {"2026-06.csv": JUNE}, clients=CLIENTS[:1]))
+    night2 = delivery(tmp_path / "n2", {"2026-06.csv": JUNE, "2026-07-01.csv": JULY_1},
+                      clients=CLIENTS[:1])
+    assert revenue(pipeline(D2, source=night2)) == {"K1": 15.0}
+    assert last_run(pipeline)["rows_read_transactions"] == 1
+
+
+def test_a_row_waiting_for_an_fx_rate_is_used_once_the_rate_is_delivered(
+        pipeline: PipelineRunner, tmp_path: Path) -> None:
+    usd = [{**JUNE[0], "currency": "USD", "fee": "10"}, JUNE[1]]
+    late_rate = [{"rate_date": "2026-06-29", "currency": "USD", "eur_per_unit": "0.5"}]
+    pipeline(D1, source=delivery(tmp_path / "n1", {"2026-06.csv": usd}))
+    assert _file_accounting(pipeline)[0][1:4] == (2, 1, 1)
+    night2 = delivery(tmp_path / "n2", {"2026-06.csv": usd}, fx_rates=late_rate)
+    published = revenue(pipeline(D2, source=night2))
+    assert published == {"K1": 5.0, "K2": 20.0} == full_read(tmp_path, night2, D2)
+    assert last_run(pipeline)["rows_read_transactions"] == 2

@@ -1,6 +1,7 @@
 -- The first file of {{ table_name }} that stops its models from starting from the kept state,
--- or null: a file the state was built from that is no longer delivered with the same content,
--- or a file added since that holds a row dated on or before the state's date :as_of.
+-- or null: a file the state was built from that is no longer delivered with the same content
+-- or that this run :run_id read again (incremental.recheck: rows it quarantined may be used
+-- now), or a file added since that holds a row dated on or before the state's date :as_of.
 with kept_files as (
     select file, sha256 from {{ files }}
     where table_name = '{{ table_name }}'
@@ -9,6 +10,12 @@ with kept_files as (
 current_files as (
     select file, sha256 from {{ fingerprints }}
     where table_name = '{{ table_name }}'
+),
+
+read_again as (
+    select file from {{ fingerprints }}
+    where table_name = '{{ table_name }}' and run_id = :run_id
+        and file in (select file from kept_files where kept_files.sha256 = {{ fingerprints }}.sha256)
 ),
 
 changed as (
@@ -32,6 +39,8 @@ late as (
 
 select min(file) from (
     select file from changed
+    union all
+    select file from read_again
     union all
     select file from late
 ) as blocking
