@@ -15,13 +15,16 @@ class Column:
 
 @dataclass(frozen=True)
 class SourceTable:
-    """One source table of SOURCE.md; `date_column` dates a row for FX conversion."""
+    """One source table of SOURCE.md; `date_column` dates a row for FX conversion;
+    `scope_column` dates a row for a run: rows dated after the run's date are out of its
+    scope (SOURCE.md), and not counted against the bad-row limit."""
 
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
     currency_column: str | None = None
     date_column: str | None = None
+    scope_column: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -51,6 +54,7 @@ HOLDINGS = SourceTable(
     ),
     currency_column="currency",
     date_column="as_of_date",
+    scope_column="as_of_date",
 )  # fmt: skip
 TRANSACTIONS = SourceTable(
     "transactions",
@@ -62,11 +66,13 @@ TRANSACTIONS = SourceTable(
     key=("transaction_id",),
     currency_column="currency",
     date_column="trade_date",
+    scope_column="trade_date",
 )  # fmt: skip
 FX_RATES = SourceTable(
     "fx_rates",
     (C("rate_date", "date"), C("currency"), C("eur_per_unit", "decimal")),
     key=("rate_date", "currency"),
+    scope_column="rate_date",
 )
 CATEGORISATION_REQUESTS = SourceTable(
     "categorisation_requests",
@@ -75,6 +81,7 @@ CATEGORISATION_REQUESTS = SourceTable(
         C("received_date", "date"), C("status"),
     ),
     key=("request_id",),
+    scope_column="received_date",
 )  # fmt: skip
 
 # Validation order: FX rates and clients first, since the other tables are checked against them.

@@ -33,17 +33,26 @@ class TableValidation:
     rows_rejected: int
     outcomes: dict[str, ExpectationOutcome]
     files_by_rule: dict[str, Counter[str]]
+    # rows, and rejected rows, not dated after the run's date (None: every row is in scope)
+    scoped: tuple[int, int] | None = None
+
+    @property
+    def in_scope(self) -> tuple[int, int]:
+        return self.scoped or (self.rows_read, self.rows_rejected)
 
     @property
     def bad_share(self) -> float:
-        return self.rows_rejected / self.rows_read if self.rows_read else 0.0
+        """The share of bad rows among those in the run's scope (the limit's measure)."""
+        rows, rejected = self.in_scope
+        return rejected / rows if rows else 0.0
 
     def reason(self, limit: float) -> str:
         """One line naming the table, the worst rule, its column and the file most affected."""
         worst = max(self.outcomes.values(), key=lambda o: o.unexpected_count)
         file, _ = self.files_by_rule[worst.rule].most_common(1)[0]
+        rows, rejected = self.in_scope
         return (
-            f"{self.table}: {self.rows_rejected} of {self.rows_read} rows "
+            f"{self.table}: {rejected} of {rows} rows "
             f"({self.bad_share:.2%}) broke the source contract, above the {limit * 100:g}% limit; "
             f"worst: file {file}, column {worst.column}, rule '{worst.rule}' "
             f"({worst.unexpected_count} row{'s' * (worst.unexpected_count != 1)}, "
@@ -87,7 +96,19 @@ def _validate_table(run: RunContext, wh: Warehouse, table: SourceTable) -> Table
                                     check=check):
             files_by_rule.setdefault(rule, Counter())[file] = int(n)
         rejected = wh.count(conn, rejects)
-    return TableValidation(table.name, rows, rejected, result.outcomes, files_by_rule)
+        scoped = _in_scope(run, conn, table, check, rejects) if table.scope_column else None
+    return TableValidation(table.name, rows, rejected, result.outcomes, files_by_rule, scoped)
+
+
+def _in_scope(run: RunContext, conn: Connection, table: SourceTable, check: str,
+              rejects: str) -> tuple[int, int]:
+    """Rows, and rejected rows, not dated after the run's date (undated rows count)."""
+    row = conn.execute(sa.text(
+        f"select count(*), count(rejects._row_id) from {check} as c "
+        f"left join {rejects} as rejects on rejects._row_id = c._row_id "
+        f"where c.{table.scope_column} is null or c.{table.scope_column} <= :as_of"),
+        {"as_of": run.as_of}).one()
+    return int(row[0]), int(row[1])
 
 
 def record_results(conn: Connection, run: RunContext, result: TableValidation) -> None:

@@ -12,7 +12,7 @@ import contextlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -415,6 +415,26 @@ def test_just_over_one_percent_fails_and_publishes_nothing(pipeline: PipelineRun
     [result] = pipeline.query("select success, unexpected_count from ops.data_quality_results "
                               "where run_id = 'test__2' and rule = 'fee: must be >= 0'")
     assert result == {"success": False, "unexpected_count": 1}
+
+
+@pytest.mark.parametrize(("second_bad_date", "publishes"), [
+    (str(AS_OF + timedelta(days=1)), True),  # the day after D: out of the run's scope
+    (str(AS_OF), False),                     # D itself: in scope, 2 of 101 rows
+    ("not-a-date", False),                   # undated: counts
+])
+def test_bad_rows_dated_after_the_run_do_not_count_against_the_limit(
+        pipeline: PipelineRunner, second_bad_date: str, publishes: bool) -> None:
+    """1 bad row of 100 in scope is the limit; a second bad row tips it only if in scope. A
+    re-run of a past date reads today's source, whose later rows are not its errors."""
+    second = {"client_id": "G1", "trade_date": second_bad_date, "fee": "-1"}
+    with contextlib.nullcontext() if publishes else pytest.raises(DataQualityError) as failure:
+        pipeline(AS_OF, policy=load_policy(), clients=[{"client_id": "G1"}],
+                 transactions=[*trades(99, 1), second])
+    if publishes:
+        [quarantined] = pipeline.query("select count(*) as n from quarantine.transactions")
+        assert quarantined["n"] == 2  # still quarantined: a bad row, whatever its date
+    else:
+        assert str(failure.value).startswith("transactions: 2 of 101 rows (1.98%) broke")
 
 
 def test_bad_value_with_a_line_break_stays_on_one_line(pipeline: PipelineRunner) -> None:
