@@ -89,8 +89,28 @@ def _published(warehouse_url: str, run_id: str) -> bool:
         return False
 
 
+def _unreachable(warehouse_url: str) -> str | None:
+    """Why a database-server warehouse cannot be opened, or None: said at once, not after the
+    tasks' retries. (A DuckDB file is created by the run; one locked by another process is
+    waited for by the tasks.)"""
+    from clientseg.runlog import redact
+    from clientseg.warehouse import Warehouse
+
+    if warehouse_url.startswith("duckdb:"):
+        return None
+    try:
+        Warehouse(warehouse_url).scalar("select 1")
+    except Exception as exc:  # noqa: BLE001 - any driver's error: one line
+        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        return (f"{redact(warehouse_url)}: warehouse unreachable "
+                f"({cause[0] if cause else type(exc).__name__})")
+    return None
+
+
 def run_dag(as_of: date, source: str, warehouse_url: str) -> tuple[bool, str, str]:
     """One run of the production DAG through Airflow (`dag.test`): (published, run_id, reason)."""
+    if reason := _unreachable(warehouse_url):
+        return False, "", reason
     home = airflow_environment()
     from clientseg.alerts import DEADLINE_ENV, DEADLINE_OFF
 
@@ -260,9 +280,9 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     code = int(args.func(args))
-    if args.command == "run" and argv is None:
+    if argv is None:
         # Leave at once: interpreter teardown after Airflow and DuckDB prints binding-leak
-        # noise on stderr, which must hold only the one-line reason.
+        # noise on stderr, which must hold only the one-line reason (or nothing).
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

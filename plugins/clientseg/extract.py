@@ -186,7 +186,10 @@ def _insert_files(duck: duckdb.DuckDBPyConnection, target: str, table: SourceTab
 
 
 def _engine(url: str) -> sa.Engine:
-    args = {"connect_timeout": CONNECT_TIMEOUT_S} if url.startswith("postgresql") else {}
+    """The source database; PostgreSQL sessions in UTC, so a `timestamptz` reads the same
+    whatever the server's or database's time zone (its offset is then ignored: README)."""
+    args = ({"connect_timeout": CONNECT_TIMEOUT_S, "options": "-c timezone=UTC"}
+            if url.startswith("postgresql") else {})
     return sa.create_engine(url, poolclass=sa.NullPool, connect_args=args)
 
 

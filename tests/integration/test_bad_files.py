@@ -313,3 +313,28 @@ def test_clientseg_run_prints_one_line_on_a_bad_source(tmp_path: Path) -> None:
          "--source", str(src), "--warehouse", f"duckdb:///{tmp_path / 'wh.duckdb'}"],
         capture_output=True, text=True, timeout=600, env=os.environ.copy())
     assert (result.returncode, result.stderr) == (1, f"clientseg run failed: {expected}\n")
+
+
+@pytest.mark.postgres
+def test_a_timestamptz_of_a_source_database_reads_in_utc() -> None:
+    """A database whose time zone is Tokyo shows 19:30 UTC as 04:30 the next day; the source
+    session is in UTC, so the client's update stays on the day it was made in UTC."""
+    from throwaway_pg import throwaway_postgres_url
+
+    from clientseg.contract import BY_NAME
+    from clientseg.extract import table_batches
+
+    clients = BY_NAME["clients"]
+    with throwaway_postgres_url() as url:
+        dsn = url.replace("postgresql+psycopg", "postgresql")
+        name = dsn.rsplit("/", 1)[1]
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"alter database {name} set timezone to 'Asia/Tokyo'")
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            columns = ", ".join(f"{c} timestamptz" if c == "updated_at" else f"{c} text"
+                                for c in clients.column_names)
+            conn.execute(f"create table clients ({columns})")
+            conn.execute("insert into clients (client_id, updated_at) "
+                         "values ('C1', '2026-06-30 19:30:00+00')")
+        [batch] = list(table_batches(url, clients))
+    assert batch.column("updated_at").to_pylist() == ["2026-06-30T19:30:00+00:00"]

@@ -62,3 +62,21 @@ def test_run_prints_one_line_when_airflow_fails(tmp_path: Path) -> None:
     assert result.stderr.endswith(f"(Airflow; see {log})\n")
     assert "Traceback" in log.read_text()
     assert not (tmp_path / "wh.duckdb").exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.e2e
+def test_run_on_an_unreachable_warehouse_says_why_at_once(tmp_path: Path) -> None:
+    """Not after minutes of task retries with only 'see the log': the driver's reason."""
+    url = "postgresql+psycopg://postgres@127.0.0.1:5432/clientseg_no_such_database"
+    source = tmp_path / "src"
+    generate_source(source, 20, 7, AS_OF)
+    result = subprocess.run(
+        [str(CLIENTSEG), "run", "--as-of", AS_OF.isoformat(), "--source", str(source),
+         "--warehouse", url], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "clientseg run failed: postgresql+psycopg://***@127.0.0.1:5432/"
+        "clientseg_no_such_database: warehouse unreachable (")
+    assert result.stderr.count("\n") == 1
+    assert 'database "clientseg_no_such_database" does not exist' in result.stderr
