@@ -89,6 +89,11 @@ def _validate_table(run: RunContext, wh: Warehouse, table: SourceTable) -> Table
     result = validate_table(wh, table.name, check, rows)
     with wh.begin() as conn:
         failing_rows(conn, check, result, broken)
+        wh.run(conn, "validate/broken_unparsed_delete.sql", broken=broken)
+        counted = dict(conn.execute(sa.text(
+            f"select rule, count(distinct _row_id) from {broken} group by rule")).all())
+        for outcome in result.outcomes.values():  # as quarantined: unparsed is not missing
+            outcome.unexpected_count = int(counted.get(outcome.rule, 0))
         conn.execute(sa.text(f"create table {rejects} as "
                              f"{wh.render('validate/rejects.sql', broken=broken)}"))
         files_by_rule: dict[str, Counter[str]] = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -348,6 +349,19 @@ def test_broken_rule_is_a_failed_result_in_data_quality_results(bad_run: BadRun,
         assert result["unexpected_count"] >= len(c.rows)
         assert json.loads(result["details"])["files"][str(bad_run.source / f"{c.table}.csv")] \
             == result["unexpected_count"]
+
+
+def test_data_quality_counts_are_the_quarantines(bad_run: BadRun) -> None:
+    """Each rule's count in ops.data_quality_results is the number of quarantined rows that
+    list it: a value that could not be parsed is counted invalid, not also missing."""
+    for table in BY_NAME:
+        listed = Counter(rule for r in bad_run.query(
+            f"select rules_broken from quarantine.{table} where run_id = :run")
+            for rule in r["rules_broken"].split("; "))
+        counted = {r["rule"]: r["unexpected_count"] for r in bad_run.query(
+            'select rule, unexpected_count from ops.data_quality_results '
+            'where run_id = :run and "table" = :table and not success', table=table)}
+        assert counted == dict(listed), table
 
 
 def test_only_the_case_rows_are_quarantined(bad_run: BadRun) -> None:
