@@ -19,7 +19,8 @@ AS_OF = date(2026, 6, 30)
 CHART_TITLES = [
     "Pareto curve of 12-month revenue, as of 2026-06-30",
     "RFM grid: clients per R x F cell, as of 2026-06-30",
-    "Clients per ABC class", "Clients per RFM segment", "Clients per wealth tier (individuals)",
+    "Clients per ABC class", "Clients per RFM segment",
+    "Clients per wealth tier (individuals; (none): legal entities)",
     "Clients per MiFID II category", "Clients per FinSA category",
     "Rows quarantined per source table, run of 2026-06-30",
     "Run duration, extract to publish (latest runs)",

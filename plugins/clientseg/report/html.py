@@ -31,7 +31,7 @@ ORDERS: dict[str, Sequence[str]] = {
 TITLES = {
     "abc_class": "Clients per ABC class",
     "rfm_segment": "Clients per RFM segment",
-    "wealth_tier": "Clients per wealth tier (individuals)",
+    "wealth_tier": "Clients per wealth tier (individuals; (none): legal entities)",
     "gap_segment": "Clients per Growth/Active/Passive segment",
     "service_level": "Clients per service level",
     "mifid_category": "Clients per MiFID II category",
