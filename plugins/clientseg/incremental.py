@@ -160,9 +160,11 @@ def recheck(run: RunContext, wh: Warehouse, table: str) -> int:
     become `read` in the run's plan; returns the rows added to the run's raw table."""
     from clientseg.extract import append_files
 
+    if table not in STORED_TABLES:
+        return 0
     plan_table = run.table("plan", "source_files")
     with wh.begin() as conn:
-        if table not in STORED_TABLES or not wh.table_exists(conn, plan_table):
+        if not wh.table_exists(conn, plan_table):
             return 0
         valid = {t: valid_rows(run, t) for t in ("clients", "fx_rates")}
         paths = [r[0] for r in wh.run(
