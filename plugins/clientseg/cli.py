@@ -93,6 +93,7 @@ def _unreachable(warehouse_url: str) -> str | None:
     """Why a database-server warehouse cannot be opened, or None: said at once, not after the
     tasks' retries. (A DuckDB file is created by the run; one locked by another process is
     waited for by the tasks.)"""
+    from clientseg.errors import first_line
     from clientseg.runlog import redact
     from clientseg.warehouse import Warehouse
 
@@ -101,9 +102,7 @@ def _unreachable(warehouse_url: str) -> str | None:
     try:
         Warehouse(warehouse_url).scalar("select 1")
     except Exception as exc:  # noqa: BLE001 - any driver's error: one line
-        cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        return (f"{redact(warehouse_url)}: warehouse unreachable "
-                f"({cause[0] if cause else type(exc).__name__})")
+        return f"{redact(warehouse_url)}: warehouse unreachable ({first_line(exc)})"
     return None
 
 

@@ -19,3 +19,10 @@ class DataQualityError(PipelineError):
 
 class OutputCheckError(PipelineError):
     """The computed rows failed the output checks; nothing was published."""
+
+
+def first_line(exc: BaseException) -> str:
+    """A driver's error as one line: the first line of the database's own message (`orig` of a
+    SQLAlchemy error) or of the error, else its type."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from clientseg.errors import PipelineError
+from clientseg.errors import PipelineError, first_line
 from clientseg.warehouse import Warehouse
 
 HISTORY = "mart.client_segments_history"
@@ -72,9 +72,7 @@ def _read(warehouse_url: str, client_id: str, as_of: date | None
                         "order by as_of_date"), {"client_id": client_id}).scalars().all()
             return None, list(dates)
     except SQLAlchemyError as exc:
-        first = (str(exc.orig) if getattr(exc, "orig", None) else str(exc)).strip().splitlines()
-        raise PipelineError(f"cannot read {HISTORY} in {shown}: "
-                            f"{first[0] if first else type(exc).__name__}") from exc
+        raise PipelineError(f"cannot read {HISTORY} in {shown}: {first_line(exc)}") from exc
 
 
 def _with_context(wh: Warehouse, conn: sa.Connection, row: dict[str, Any]) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from clientseg.contract import SOURCE_TABLES, SourceTable
-from clientseg.errors import SourceError
+from clientseg.errors import SourceError, first_line
 from clientseg.runlog import redact
 from clientseg.runs import RunContext
 from clientseg.warehouse import Warehouse
@@ -61,11 +61,6 @@ def source_files(root: Path, table: str) -> list[Path]:
         raise SourceError(f"{folder}: source table '{table}' is missing "
                           f"(the folder holds no .csv or .parquet file)")
     return files
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _check_columns(where: str, table: SourceTable, columns: list[str]) -> None:
@@ -117,13 +112,13 @@ def _csv_error(path: Path, exc: duckdb.Error) -> SourceError:
     elif "unterminated quote" in text:
         problem = "has a quote that is never closed"
     else:
-        problem = f"cannot be read ({_first_line(exc)})"
+        problem = f"cannot be read ({first_line(exc)})"
     where = f"line {line.group(1)}" if line else "a line"
     return SourceError(f"{path}: {where} {problem} (rule: {CSV_RULE})")
 
 
 def _parquet_error(path: Path, exc: duckdb.Error) -> SourceError:
-    detail = _first_line(exc).removeprefix("Invalid Input Error: ")
+    detail = first_line(exc).removeprefix("Invalid Input Error: ")
     return SourceError(f"{path}: not a readable Parquet file ({detail})")
 
 
@@ -201,7 +196,7 @@ def _database_batches(url: str, table: SourceTable, schema: str | None) -> Itera
         conn = engine.connect()
     except (sa.exc.SQLAlchemyError, ImportError) as exc:
         raise SourceError(f"{database}: source database unreachable "
-                          f"({_first_line(getattr(exc, 'orig', None) or exc)})") from exc
+                          f"({first_line(exc)})") from exc
     try:
         inspector = sa.inspect(conn)
         if not inspector.has_table(table.name, schema=schema):
@@ -224,7 +219,7 @@ def _database_batches(url: str, table: SourceTable, schema: str | None) -> Itera
             yield pa.RecordBatch.from_pydict(arrays)
     except sa.exc.SQLAlchemyError as exc:
         raise SourceError(f"{database} table {name}: unreadable "
-                          f"({_first_line(getattr(exc, 'orig', None) or exc)})") from exc
+                          f"({first_line(exc)})") from exc
     finally:
         conn.close()
         engine.dispose()
