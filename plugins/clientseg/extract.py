@@ -139,7 +139,16 @@ def _file_relation(duck: duckdb.DuckDBPyConnection, path: Path, table: SourceTab
     except duckdb.Error as exc:
         raise _parquet_error(path, exc) from exc
     _check_columns(str(path), table, rel.columns)
-    return rel.select(", ".join(f'cast("{c}" as varchar) as "{c}"' for c in table.column_names))
+    types = dict(zip(rel.columns, map(str, rel.types), strict=True))
+    return rel.select(", ".join(f'cast({_in_utc(c, types[c])} as varchar) as "{c}"'
+                                for c in table.column_names))
+
+
+def _in_utc(column: str, type_: str) -> str:
+    """A Parquet timestamp with time zone as UTC wall time, as a database source's is read (in a
+    UTC session): its text then does not depend on the worker's time zone."""
+    quoted = f'"{column}"'
+    return f"timezone('UTC', {quoted})" if type_ == "TIMESTAMP WITH TIME ZONE" else quoted
 
 
 def _file_rows(duck: duckdb.DuckDBPyConnection, path: Path, table: SourceTable,

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psycopg
@@ -338,3 +338,34 @@ def test_a_timestamptz_of_a_source_database_reads_in_utc() -> None:
                          "values ('C1', '2026-06-30 19:30:00+00')")
         [batch] = list(table_batches(url, clients))
     assert batch.column("updated_at").to_pylist() == ["2026-06-30T19:30:00+00:00"]
+
+
+TZ_READ = """
+import sys, duckdb
+from pathlib import Path
+from clientseg.contract import BY_NAME
+from clientseg.extract import _insert_files, table_batches
+path = Path(sys.argv[1])
+[batch] = list(table_batches(str(path.parent), BY_NAME["clients"]))
+duck = duckdb.connect()  # a DuckDB warehouse reads the file itself, in its own connection
+duck.from_arrow(batch).limit(0).create("t")
+_insert_files(duck, "t", BY_NAME["clients"], [path], 1)
+[(landed,)] = duck.execute("select updated_at from t").fetchall()
+print(batch.column("updated_at").to_pylist()[0], landed)
+"""
+
+
+def test_a_timestamptz_of_a_parquet_file_reads_in_utc(tmp_path: Path) -> None:
+    """A Parquet timestamp with time zone (as pandas and Spark write them) is read as UTC wall
+    time whatever the worker's time zone: on a worker in Tokyo 19:30 UTC is not 04:30 the next
+    day, so the client's update stays on the day it was made in UTC."""
+    from clientseg.contract import BY_NAME
+
+    names = BY_NAME["clients"].column_names
+    updated = pa.array([datetime(2026, 6, 30, 19, 30, tzinfo=UTC)], pa.timestamp("us", tz="UTC"))
+    pq.write_table(pa.table({c: updated if c == "updated_at" else pa.array(["C1"])
+                             for c in names}), tmp_path / "clients.parquet")
+    result = subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-c", TZ_READ,
+                             str(tmp_path / "clients.parquet")], capture_output=True, text=True,
+                            timeout=120, env={**os.environ, "TZ": "Asia/Tokyo"}, check=True)
+    assert result.stdout.split() == ["2026-06-30", "19:30:00"] * 2
