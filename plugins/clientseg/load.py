@@ -7,7 +7,7 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from clientseg.contract import SOURCE_TABLES
+from clientseg.contract import BY_NAME, SOURCE_TABLES
 from clientseg.errors import PipelineError
 from clientseg.runlog import record_counts
 from clientseg.runs import RunContext
@@ -15,6 +15,10 @@ from clientseg.validate import valid_rows
 from clientseg.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
+
+# What a client version is: every column but its key (client_id, updated_at).
+VERSIONED_COLUMNS = [c for c in BY_NAME["clients"].column_names
+                     if c not in ("client_id", "updated_at")]
 
 
 def check_accounting(conn: Connection, run: RunContext, table: str, read: int, used: int,
@@ -45,9 +49,13 @@ def load(run: RunContext, wh: Warehouse, rows_read: dict[str, int],
             used[table.name] = wh.count(conn, typed)
             check_accounting(conn, run, table.name, rows_read[table.name], used[table.name],
                              rows_quarantined[table.name])
+        clients = run.table("typed", "clients")
+        replaced = wh.run(conn, "load/client_versions_replaced.sql", clients=clients,
+                          columns=VERSIONED_COLUMNS).rowcount
         inserted = wh.run(conn, "load/client_versions.sql", {"run_id": run.run_id},
-                          clients=run.table("typed", "clients")).rowcount
-        log.info("loaded %s; %s new client versions", used, inserted)
+                          clients=clients).rowcount
+        log.info("loaded %s; %s new client versions, %s of them replacing a stored version of "
+                 "the same updated_at", used, inserted, replaced)
     record_counts(wh, run, {"rows_read": rows_read, "rows_used": used,
                             "rows_quarantined": rows_quarantined})
     return used

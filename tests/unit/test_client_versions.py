@@ -112,3 +112,62 @@ def test_every_version_kept(runs: dict[date, dict[str, Any]],
         ("K2", "AT", "2026-03-01 00:00:00"),
         ("K3", "FR", "2026-03-01 12:00:00"),
     ]
+
+
+# A delivery that changes a row but not its updated_at: the delivered row replaces the stored
+# version of that key (a correction in the source; a row without updated_at has no other way).
+SAME_KEY_RUNS = [
+    (date(2026, 6, 1), [
+        {"client_id": "N1", "country": "CH", "updated_at": None},
+        {"client_id": "S1", "country": "CH", "updated_at": "2026-05-01T08:00:00"},
+    ]),
+    (date(2026, 6, 30), [
+        {"client_id": "N1", "country": "DE", "closed_date": "2026-06-15", "updated_at": None},
+        {"client_id": "S1", "country": "FR", "updated_at": "2026-05-01T08:00:00"},
+    ]),
+    (date(2026, 7, 1), [  # the first content delivered again: it is the current one again
+        {"client_id": "N1", "country": "CH", "updated_at": None},
+        {"client_id": "S1", "country": "CH", "updated_at": "2026-05-01T08:00:00"},
+    ]),
+    (date(2026, 7, 2), [  # S1's current row is quarantined: its stored version is not used
+        {"client_id": "N1", "country": "CH", "updated_at": None},
+        {"client_id": "S1", "country": "ch", "updated_at": "2026-07-02T08:00:00"},
+    ]),
+]
+
+
+@pytest.fixture(scope="module")
+def same_key_runner(tmp_path_factory: pytest.TempPathFactory) -> PipelineRunner:
+    return PipelineRunner(tmp_path_factory.mktemp("same_key"))
+
+
+@pytest.fixture(scope="module")
+def same_key_runs(same_key_runner: PipelineRunner) -> list[tuple[list[Any], list[Any]]]:
+    """Per run of SAME_KEY_RUNS: the published (client_id, country) and the stored versions."""
+    result = []
+    for as_of, clients in SAME_KEY_RUNS:
+        published = same_key_runner(as_of, clients=clients)
+        stored = same_key_runner.query("select client_id, country from staging.client_versions"
+                                       " order by client_id")
+        result.append((sorted((c, r["country"]) for c, r in published.items()),
+                       [tuple(r.values()) for r in stored]))
+    return result
+
+
+@pytest.mark.parametrize(("run", "published"), [
+    pytest.param(0, [("N1", "CH"), ("S1", "CH")], id="first_delivery"),
+    pytest.param(1, [("S1", "FR")], id="corrected_same_updated_at_and_closed_without_updated_at"),
+    pytest.param(2, [("N1", "CH"), ("S1", "CH")], id="first_content_delivered_again"),
+    pytest.param(3, [("N1", "CH")], id="current_row_quarantined"),
+])
+def test_a_changed_row_with_the_same_updated_at_is_used(
+        same_key_runs: list[tuple[list[Any], list[Any]]], run: int, published: list) -> None:
+    assert same_key_runs[run][0] == published
+
+
+def test_a_changed_row_with_the_same_updated_at_replaces_its_version(
+        same_key_runs: list[tuple[list[Any], list[Any]]]) -> None:
+    """One stored version per (client_id, updated_at), a null updated_at included."""
+    assert [stored for _, stored in same_key_runs] == [
+        [("N1", "CH"), ("S1", "CH")], [("N1", "DE"), ("S1", "FR")], [("N1", "CH"), ("S1", "CH")],
+        [("N1", "CH"), ("S1", "CH")]]
