@@ -106,6 +106,11 @@ LARGE_UNDERTAKING_CASES = [
          client=large("USD", balance_sheet_total="30000000", own_funds="3000000"),
          reasons=("balance_sheet_total 24,000,000 >= 20,000,000; own_funds 2,400,000 >= 2,000,000",
                   "USD converted at 0.8 EUR per USD")),
+    # CHF's latest rate is older than D (1.0712, 2026-01-01): 18,700,000 CHF = 20,031,440 EUR
+    case("large_chf_latest_rate_before_as_of", "professional", "per_se_professional",
+         client=large("CHF", balance_sheet_total="18700000", own_funds="1900000"),
+         reasons=("balance_sheet_total 20,031,440 >= 20,000,000; own_funds 2,035,280 >= "
+                  "2,000,000", "CHF converted at 1.0712 EUR per CHF")),
     # 24,999,999.50 USD x 0.8 = 19,999,999.60 EUR: shown to the cent, never rounded up to 20M
     case("large_usd_just_under_threshold", "retail", "default",
          client=large("USD", balance_sheet_total="24999999.5", own_funds="3000000"), reasons=(
@@ -145,6 +150,9 @@ OPT_UP_CASES = [
     case("optup_trades_before_window_of_r", "retail", "opt_up_refused", review=True,
          transactions=trades(40, "2025-03-01"), holdings=PORTFOLIO_OK,
          reasons=("significant_trades_12m 0 < 40",)),
+    case("optup_trades_on_r_counted", "professional", "elective_professional",
+         transactions=trades(40, R), holdings=PORTFOLIO_OK,
+         reasons=("significant_trades_12m 40 >= 40",)),
     case("optup_trades_after_r_not_counted", "retail", "opt_up_refused", review=True,
          transactions=trades(40, "2026-03-02"), holdings=PORTFOLIO_OK,
          reasons=("significant_trades_12m 0 < 40",)),
@@ -329,22 +337,27 @@ def test_every_open_client_has_one_category_and_reasons(run: tuple[PipelineRunne
         assert row["mifid_reasons"] and row["mifid_reasons"].strip()
 
 
-def test_opt_up_uses_the_client_version_known_on_the_received_date(tmp_path: Any) -> None:
-    """Experience gained after R does not turn a refused opt-up into an elective professional."""
+@pytest.mark.parametrize(("updated_at", "basis", "experience"), [
+    pytest.param("2026-05-01T09:00:00", "opt_up_refused", "0 < 1", id="updated_after_r"),
+    pytest.param("2026-03-02T00:00:00", "opt_up_refused", "0 < 1", id="updated_day_after_r"),
+    pytest.param("2026-03-01T23:59:00", "elective_professional", "5 >= 1", id="updated_late_on_r"),
+])
+def test_opt_up_uses_the_client_version_known_on_the_received_date(
+        tmp_path: Any, updated_at: str, basis: str, experience: str) -> None:
+    """Experience gained after R (any time that day counts as on R) does not turn a refused
+    opt-up into an elective professional."""
     runner = PipelineRunner(tmp_path)
     tables = {"transactions": [{"client_id": "EXP", **t} for t in trades(40, "2026-02-01")],
               "categorisation_requests": [{"client_id": "EXP", **req("professional")}]}
     version = {"client_id": "EXP", "financial_sector_experience_years": "0",
                "updated_at": "2026-01-01T00:00:00"}
     runner(date(2026, 3, 31), clients=[version], **tables)
-    updated = {**version, "financial_sector_experience_years": "5",
-               "updated_at": "2026-05-01T09:00:00"}
+    updated = {**version, "financial_sector_experience_years": "5", "updated_at": updated_at}
     row = runner(D, clients=[updated], **tables)["EXP"]
-    assert (row["mifid_category"], row["mifid_basis"], row["mifid_review_required"]) == (
-        "retail", "opt_up_refused", True), row["mifid_reasons"]
-    assert ("only 1/3 opt-up criteria met on 2026-03-01 (2 needed): significant_trades_12m 40 >= "
-            "40; portfolio_value_eur 0 <= 500,000; financial_sector_experience_years 0 < 1"
-            ) in row["mifid_reasons"]
+    assert row["mifid_basis"] == basis, row["mifid_reasons"]
+    on_r = row["mifid_reasons"].split("criteria met on 2026-03-01")[1].split(". ")[0]
+    assert on_r.endswith(": significant_trades_12m 40 >= 40; portfolio_value_eur 0 <= 500,000; "
+                         f"financial_sector_experience_years {experience}"), row["mifid_reasons"]
 
 
 def changes(runner: PipelineRunner, attribute: str) -> set[tuple[Any, ...]]:

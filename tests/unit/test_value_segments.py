@@ -285,3 +285,17 @@ def test_only_open_clients_ranked(published, scenario: str) -> None:
 
 def test_rfm_table_has_every_cell_once() -> None:
     assert sorted(RFM_TABLE) == [(r, f) for r in range(1, 6) for f in range(1, 6)]
+
+
+@pytest.mark.parametrize(("as_of", "age_band"), [
+    pytest.param(date(2025, 2, 28), "<25", id="non_leap_year_28_february_still_24"),
+    pytest.param(date(2025, 3, 1), "25-34", id="non_leap_year_turns_25_on_1_march"),
+    pytest.param(date(2035, 2, 28), "25-34", id="non_leap_year_28_february_still_34"),
+    pytest.param(date(2035, 3, 1), "35-44", id="non_leap_year_turns_35_on_1_march"),
+])
+def test_age_of_a_client_born_on_29_february(tmp_path: Any, as_of: date, age_band: str) -> None:
+    """Born 2000-02-29: a year older on 1 March in non-leap years (README). A band's edge (25,
+    35, ... years) always falls in a non-leap year for such a client."""
+    rows = PipelineRunner(tmp_path)(as_of, clients=[
+        {"client_id": "LEAP", "birth_date": "2000-02-29", "onboarding_date": "2020-01-01"}])
+    assert rows["LEAP"]["age_band"] == age_band
