@@ -70,3 +70,10 @@ row_number() over (
                 updated_at asc
         )
 {%- endmacro %}
+
+{#- A text in code-point order (UTF-8 bytewise), as DuckDB sorts it, so that the ties of RULES.md
+    (client_id ascending, the greatest request_id) break alike on a PostgreSQL database of any
+    collation (en_US would put `a1` before `B1`). -#}
+{% macro code_point_order(expr) -%}
+{{ expr }}{% if dialect == "postgresql" %} collate "C"{% endif %}
+{%- endmacro %}

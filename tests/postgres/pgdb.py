@@ -41,10 +41,11 @@ class Databases:
     def __init__(self) -> None:
         self.names: list[str] = []
 
-    def new(self) -> str:
+    def new(self, options: str = "") -> str:
+        """A new database (`options`: of `create database`, e.g. its locale)."""
         name = f"clientseg_test_{uuid.uuid4().hex[:10]}"
         try:
-            admin_execute(f"create database {name}")
+            admin_execute(f"create database {name} {options}")
         except sa.exc.OperationalError as exc:
             reason = str(exc.orig).strip().splitlines()[0]
         else:

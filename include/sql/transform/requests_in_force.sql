@@ -3,6 +3,7 @@
 -- A withdrawn request in force means no request; it is kept here so the reasons can name it.
 -- Pending and rejected requests, and requests received after D, never count.
 -- grain: (client_id, regime), only for clients with such a request.
+{% import "macros.sql" as m with context %}
 with requests as not materialized (
     select * from {{ typed("categorisation_requests") }}
     where status in ('accepted', 'withdrawn') and received_date <= :as_of
@@ -18,7 +19,7 @@ ranked as (
         status,
         row_number() over (
             partition by client_id, regime
-            order by received_date desc, request_id desc
+            order by received_date desc, {{ m.code_point_order("request_id") }} desc
         ) as recency_rank
     from requests
 ),

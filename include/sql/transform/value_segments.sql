@@ -1,5 +1,7 @@
 -- ABC (Pareto), RFM, wealth tier, revenue trend, GAP and service level per open client.
 -- grain: one row per open client.
+{% import "macros.sql" as m with context %}
+{% set by_client_id = m.code_point_order("client_id") %}  {#- ties: client_id ascending #}
 {% set vs = policy.value_segments %}
 {% set tiers = vs.wealth_tiers_eur %}
 with measures as not materialized (
@@ -11,7 +13,7 @@ pareto as (
         client_id,
         coalesce(
             sum(revenue_12m_eur) over (
-                order by revenue_12m_eur desc, client_id
+                order by revenue_12m_eur desc, {{ by_client_id }}
                 rows between unbounded preceding and 1 preceding
             ),
             0
@@ -24,9 +26,9 @@ pareto as (
 rfm_scores as (
     select
         client_id,
-        ntile({{ vs.rfm_buckets }}) over (order by recency_days desc, client_id) as r_score,
-        ntile({{ vs.rfm_buckets }}) over (order by trades_12m, client_id) as f_score,
-        ntile({{ vs.rfm_buckets }}) over (order by revenue_12m_eur, client_id) as m_score
+        ntile({{ vs.rfm_buckets }}) over (order by recency_days desc, {{ by_client_id }}) as r_score,
+        ntile({{ vs.rfm_buckets }}) over (order by trades_12m, {{ by_client_id }}) as f_score,
+        ntile({{ vs.rfm_buckets }}) over (order by revenue_12m_eur, {{ by_client_id }}) as m_score
     from measures
     where last_trade_date is not null
 ),
