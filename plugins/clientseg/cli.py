@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import sys
 import traceback
 from collections.abc import Iterator
@@ -220,9 +221,40 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 def _date(value: str) -> date:
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not an ISO date (YYYY-MM-DD): {value!r}") from exc
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"not a whole number >= 1: {value!r}")
+    return int(value)
+
+
+def _warehouse(value: str) -> str:
+    if not value.startswith(("duckdb:///", "postgresql")):
+        raise argparse.ArgumentTypeError(
+            f"not a DuckDB or PostgreSQL URL (duckdb:///path or postgresql+psycopg://...): "
+            f"{value!r}")
+    return value
+
+
+def _add_locations(sub: argparse.ArgumentParser, source: bool = False) -> None:
+    """--warehouse (and --source): the command line, else the environment variable of the
+    README's configuration, else the default under data/."""
+    sub.add_argument("--warehouse", type=_warehouse,
+                     default=os.environ.get(config.WAREHOUSE_ENV) or config.DEFAULT_WAREHOUSE_URL,
+                     help=f"SQLAlchemy URL of the warehouse (duckdb:///... or "
+                          f"postgresql+psycopg://...; default: ${config.WAREHOUSE_ENV}, else "
+                          f"data/warehouse.duckdb)")
+    if source:
+        sub.add_argument("--source",
+                         default=os.environ.get(config.SOURCE_ENV) or config.DEFAULT_SOURCE,
+                         help=f"landing directory or SQLAlchemy URL of the source database "
+                              f"(default: ${config.SOURCE_ENV}, else data/demo-source)")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -238,7 +270,7 @@ def parser() -> argparse.ArgumentParser:
 
     g = sub.add_parser("generate", help="write a realistic synthetic source (SOURCE.md layout)")
     g.add_argument("--out", required=True, help="landing directory to write")
-    g.add_argument("--clients", type=int, required=True, help="number of clients")
+    g.add_argument("--clients", type=_positive, required=True, help="number of clients")
     g.add_argument("--seed", type=int, required=True, help="random seed (same seed, same files)")
     g.add_argument("--as-of", type=_date, required=True, help="as-of date D (YYYY-MM-DD)")
     g.add_argument("--transactions-per-client", type=float, default=None,
@@ -247,21 +279,18 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="one nightly run for an as-of date through the production DAG")
     r.add_argument("--as-of", type=_date, required=True, help="as-of date D (YYYY-MM-DD)")
-    r.add_argument("--source", default=config.DEFAULT_SOURCE,
-                   help="landing directory or SQLAlchemy URL of the source database")
-    r.add_argument("--warehouse", default=config.DEFAULT_WAREHOUSE_URL,
-                   help="SQLAlchemy URL of the warehouse (duckdb:///... or postgresql+psycopg://...)")
+    _add_locations(r, source=True)
     r.add_argument("--summary", action="store_true", help="print the demo summary after the run")
     r.set_defaults(func=cmd_run)
 
     e = sub.add_parser("explain", help="why a client has its categories")
     e.add_argument("client_id")
     e.add_argument("--as-of", type=_date, default=None, help="as-of date (default: latest)")
-    e.add_argument("--warehouse", default=config.DEFAULT_WAREHOUSE_URL)
+    _add_locations(e)
     e.set_defaults(func=cmd_explain)
 
     rp = sub.add_parser("report", help="write the HTML report of an as-of date (and Data Docs)")
-    rp.add_argument("--warehouse", default=config.DEFAULT_WAREHOUSE_URL)
+    _add_locations(rp)
     rp.add_argument("--out", default=None,
                     help="folder to write index.html to (default: reports/<D>/ next to the "
                          "warehouse)")
@@ -270,8 +299,7 @@ def parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("airflow", help="start the Airflow UI (airflow standalone) on localhost")
     a.add_argument("--port", type=int, default=int(os.environ.get("AIRFLOW_PORT") or 8080))
-    a.add_argument("--source", default=config.DEFAULT_SOURCE)
-    a.add_argument("--warehouse", default=config.DEFAULT_WAREHOUSE_URL)
+    _add_locations(a, source=True)
     a.set_defaults(func=cmd_airflow)
     return p
 

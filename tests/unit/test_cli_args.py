@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from clientseg.cli import main
+from clientseg import config
+from clientseg.cli import main, parser
 
 
 @pytest.mark.parametrize(("argv", "expected"), [
@@ -13,6 +14,15 @@ from clientseg.cli import main
      "(see clientseg run --help)\n"),
     (["run"], "clientseg run: error: the following arguments are required: --as-of "
               "(see clientseg run --help)\n"),
+    (["run", "--as-of", "20260630"],
+     "clientseg run: error: argument --as-of: not an ISO date (YYYY-MM-DD): '20260630' "
+     "(see clientseg run --help)\n"),
+    (["run", "--as-of", "2026-06-30", "--warehouse", "sqlite:///x.db"],
+     "clientseg run: error: argument --warehouse: not a DuckDB or PostgreSQL URL "
+     "(duckdb:///path or postgresql+psycopg://...): 'sqlite:///x.db' (see clientseg run --help)\n"),
+    (["generate", "--out", "x", "--clients", "0", "--seed", "1", "--as-of", "2026-06-30"],
+     "clientseg generate: error: argument --clients: not a whole number >= 1: '0' "
+     "(see clientseg generate --help)\n"),
     (["frobnicate"], None),
 ])
 def test_a_wrong_argument_is_one_line(capsys, argv, expected):
@@ -23,3 +33,19 @@ def test_a_wrong_argument_is_one_line(capsys, argv, expected):
     assert err.count("\n") == 1 and err.startswith("clientseg")
     if expected:
         assert err == expected
+
+
+@pytest.mark.parametrize("command", [["run", "--as-of", "2026-06-30"], ["explain", "C1"],
+                                     ["report"], ["airflow"]])
+def test_locations_default_to_the_environment_then_data(monkeypatch, command):
+    """No --warehouse / --source: the README's environment variables, else the defaults."""
+    monkeypatch.delenv(config.WAREHOUSE_ENV, raising=False)
+    monkeypatch.delenv(config.SOURCE_ENV, raising=False)
+    assert parser().parse_args(command).warehouse == config.DEFAULT_WAREHOUSE_URL
+    monkeypatch.setenv(config.WAREHOUSE_ENV, "postgresql+psycopg://u@db:5432/wh")
+    monkeypatch.setenv(config.SOURCE_ENV, "/landing")
+    args = parser().parse_args(command)
+    assert args.warehouse == "postgresql+psycopg://u@db:5432/wh"
+    assert getattr(args, "source", "/landing") == "/landing"
+    given = parser().parse_args([*command, "--warehouse", "duckdb:///w.duckdb"])
+    assert given.warehouse == "duckdb:///w.duckdb"
