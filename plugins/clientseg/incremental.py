@@ -136,14 +136,6 @@ def typed_table(run: RunContext, stored: list[str], table: str) -> str:
     return store_table(table) if table in stored else run.table("typed", table)
 
 
-def _unique_rule(table: str) -> str | None:
-    key = BY_NAME[table].key
-    for expectation in suite_json(table)["expectations"]:
-        if key and expectation["kwargs"].get("column") == f"{key[0]}__duplicate":
-            return str(expectation["meta"]["rule"])
-    return None
-
-
 def _waiting_rules(table: str) -> list[str]:
     """Every `rules_broken` of a row that broke only rules on other tables (its client unknown,
     no FX rate for its currency): the row may pass once those tables change."""
@@ -194,44 +186,19 @@ MERGE_STEPS = (
 def merge(run: RunContext, wh: Warehouse, counts: dict[str, Any]) -> dict[str, Any]:
     """Move the valid rows of the files read into the stores; record their fingerprints.
 
-    A valid row whose key the store already holds from another file is quarantined as a
-    duplicate: the copy delivered first stays in use. Returns the counts adjusted for them.
-    """
-    used, quarantined = dict(counts["rows_used"]), dict(counts["rows_quarantined"])
+    (A row whose id the store already holds from a kept file was quarantined by validate, as
+    `must be unique`: the copy delivered first stays in use.)"""
     with wh.begin() as conn:
-        stored = stored_tables(run, wh, conn)
-        for table in stored:
+        for table in stored_tables(run, wh, conn):
             context = {
                 "table": BY_NAME[table], "store": store_table(table),
                 "plan": run.table("plan", "source_files"), "valid": valid_rows(run, table),
                 "raw": run.table("raw", table), "rejects": run.table("rejects", table),
-                "late": run.table("late", table), "fingerprints": FINGERPRINTS,
+                "fingerprints": FINGERPRINTS,
             }
-            late = _quarantine_known_keys(run, wh, conn, table, context)
-            used[table] -= late
-            quarantined[table] += late
             for step in MERGE_STEPS:
                 wh.run(conn, step, {"table_name": table, "run_id": run.run_id}, **context)
             if wh.dialect == "postgresql":  # fresh statistics, or the planner guesses the joins
                 conn.execute(sa.text(f"analyze {store_table(table)}"))
-            log.info("%s: store updated; %d rows quarantined as delivered before", table, late)
-    return {**counts, "rows_used": used, "rows_quarantined": quarantined}
-
-
-def _quarantine_known_keys(run: RunContext, wh: Warehouse, conn: Connection, table: str,
-                           context: dict[str, Any]) -> int:
-    """Reject the valid rows read now whose key the store holds from a file kept this run."""
-    rule = _unique_rule(table)
-    if rule is None:
-        return 0
-    late = context["late"]
-    wh.drop_tables(conn, [late])
-    conn.execute(sa.text(f"create table {late} as " + wh.render(
-        "incremental/known_keys.sql", **context)), {"rule": rule})
-    count = wh.count(conn, late)
-    if count:
-        wh.run(conn, "validate/quarantine_insert.sql", {"run_id": run.run_id, "as_of": run.as_of},
-               table=BY_NAME[table], raw=context["raw"], rejects=late)
-        conn.execute(sa.text(f"insert into {context['rejects']} (_row_id, rules_broken) "
-                             f"select _row_id, rules_broken from {late}"))
-    return count
+            log.info("%s: store updated", table)
+    return counts

@@ -74,15 +74,18 @@ def valid_rows(run: RunContext, table: str) -> str:
 
 def _validate_table(run: RunContext, wh: Warehouse, table: SourceTable) -> TableValidation:
     """Check frame (committed, for GX to read), GX in the warehouse, then the rejected rows."""
-    from clientseg.incremental import recheck
+    from clientseg.incremental import recheck, store_table, stored_tables
 
     recheck(run, wh, table.name)
     check, rejects = run.table("check", table.name), run.table("rejects", table.name)
     broken = run.table("broken", table.name)
     valid = {t.name: valid_rows(run, t.name) for t in SOURCE_TABLES[:2] if t is not table}
-    select = wh.render(f"validate/{table.name}.sql", table=table, raw=run.table("raw", table.name),
-                       valid=valid, vocab=vocab, sql_list=sql_list)
     with wh.begin() as conn:
+        # the rows of files kept from earlier nights, for the ids delivered before
+        kept = ({"store": store_table(table.name), "plan": run.table("plan", "source_files")}
+                if table.name in stored_tables(run, wh, conn) else None)
+        select = wh.render(f"validate/{table.name}.sql", table=table, valid=valid, kept=kept,
+                           raw=run.table("raw", table.name), vocab=vocab, sql_list=sql_list)
         wh.drop_tables(conn, [check, rejects, broken])
         conn.execute(sa.text(f"create table {check} as {select}"))
         rows = wh.count(conn, check)

@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import PipelineRunner
 from sources import write_source, write_table
 
@@ -91,6 +92,23 @@ def test_an_id_delivered_before_in_another_file_is_quarantined_and_the_first_cop
     assert [(r["transaction_id"], r["rules_broken"]) for r in rejected] == [
         ("T1", "transaction_id: must be unique")]
     assert rejected[0]["source_file"].endswith("2026-07-01.csv")
+    checked = pipeline.query(
+        "select unexpected_count from ops.data_quality_results where run_id = :r and "
+        "rule = 'transaction_id: must be unique'", r=run["run_id"])
+    assert checked == [{"unexpected_count": 1}]  # the data-quality results count it too
+
+
+def test_a_new_file_of_ids_delivered_before_counts_against_the_limit(
+        pipeline: PipelineRunner, tmp_path: Path) -> None:
+    """A month re-sent under a new name: every row is a duplicate, the night fails (README)."""
+    from clientseg.errors import DataQualityError
+    from clientseg.policy import load_policy
+
+    pipeline(D1, source=delivery(tmp_path / "n1", {"2026-06.csv": JUNE}))
+    night2 = delivery(tmp_path / "n2", {"2026-06.csv": JUNE, "2026-06-resent.csv": JUNE})
+    with pytest.raises(DataQualityError, match=r"^transactions: 2 of 2 rows \(100.00%\) broke"
+                       r".*rule 'transaction_id: must be unique'"):
+        pipeline(D2, load_policy(), source=night2)
 
 
 def test_each_file_read_is_recorded_with_its_accounting(pipeline: PipelineRunner,

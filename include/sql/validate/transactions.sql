@@ -10,13 +10,28 @@ typed as (
     from raw
 ),
 
-{% include "validate/_client_and_currency.sql" %}
+{% include "validate/_client_and_currency.sql" %},
+
+delivered_before as (
+    -- ids read now that a folder delivery's files kept from earlier nights already hold: the
+    -- copy delivered first stays in use (README). Only the ids read now are looked up.
+    {% if kept -%}
+    select distinct stored.transaction_id
+    from {{ kept.store }} as stored
+    inner join {{ kept.plan }} as plan
+        on plan.table_name = 'transactions' and plan.file = stored._file and plan.action = 'kept'
+    where stored.transaction_id in (select transaction_id from typed)
+    {% else -%}
+    select transaction_id from typed where false
+    {% endif -%}
+)
 
 select
     typed.*,
     case
-        when count(*) over (partition by typed.transaction_id) > 1
-            and typed.transaction_id is not null
+        when typed.transaction_id is not null
+            and (count(*) over (partition by typed.transaction_id) > 1
+                 or delivered_before.transaction_id is not null)
             then typed.transaction_id
     end as transaction_id__duplicate,
     case
@@ -30,3 +45,4 @@ select
 from typed
 left join valid_clients on typed.client_id = valid_clients.client_id
 left join first_rates on typed.currency = first_rates.currency
+left join delivered_before on typed.transaction_id = delivered_before.transaction_id
