@@ -74,16 +74,14 @@ def valid_rows(run: RunContext, table: str) -> str:
 
 def _validate_table(run: RunContext, wh: Warehouse, table: SourceTable) -> TableValidation:
     """Check frame (committed, for GX to read), GX in the warehouse, then the rejected rows."""
-    from clientseg.incremental import recheck, store_table, stored_tables
+    from clientseg.incremental import recheck
 
     recheck(run, wh, table.name)
     check, rejects = run.table("check", table.name), run.table("rejects", table.name)
     broken = run.table("broken", table.name)
     valid = {t.name: valid_rows(run, t.name) for t in SOURCE_TABLES[:2] if t is not table}
     with wh.begin() as conn:
-        # the rows of files kept from earlier nights, for the ids delivered before
-        kept = ({"store": store_table(table.name), "plan": run.table("plan", "source_files")}
-                if table.name in stored_tables(run, wh, conn) else None)
+        kept = _kept_files(run, wh, conn, table.name)
         select = wh.render(f"validate/{table.name}.sql", table=table, valid=valid, kept=kept,
                            raw=run.table("raw", table.name), vocab=vocab, sql_list=sql_list)
         wh.drop_tables(conn, [check, rejects, broken])
@@ -106,6 +104,20 @@ def _validate_table(run: RunContext, wh: Warehouse, table: SourceTable) -> Table
         rejected = wh.count(conn, rejects)
         scoped = _in_scope(run, conn, table, check, rejects) if table.scope_column else None
     return TableValidation(table.name, rows, rejected, result.outcomes, files_by_rule, scoped)
+
+
+def _kept_files(run: RunContext, wh: Warehouse, conn: Connection, table: str
+                ) -> dict[str, str] | None:
+    """The store and plan of a folder delivery that keeps files from earlier nights (their ids
+    were delivered before), else None."""
+    from clientseg.incremental import store_table, stored_tables
+
+    if table not in stored_tables(run, wh, conn):
+        return None
+    plan = run.table("plan", "source_files")
+    kept = conn.execute(sa.text(f"select count(*) from {plan} where table_name = :t "
+                                f"and action = 'kept'"), {"t": table}).scalar_one()
+    return {"store": store_table(table), "plan": plan} if kept else None
 
 
 def _in_scope(run: RunContext, conn: Connection, table: SourceTable, check: str,

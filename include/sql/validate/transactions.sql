@@ -20,9 +20,9 @@ delivered_before as (
     from {{ kept.store }} as stored
     inner join {{ kept.plan }} as plan
         on plan.table_name = 'transactions' and plan.file = stored._file and plan.action = 'kept'
-    where stored.transaction_id in (select transaction_id from typed)
+    where stored.transaction_id in (select transaction_id from raw)
     {% else -%}
-    select transaction_id from typed where false
+    select transaction_id from raw where false
     {% endif -%}
 )
 
