@@ -50,6 +50,11 @@ def execute(step_name: str, context: dict[str, Any], *inputs: dict[str, Any]) ->
         raise AirflowFailException(str(exc)) from exc
 
 
+# The last failure of each run seen by this process: `clientseg run` (dag.test runs the tasks
+# in its own process) says it when the warehouse, locked or gone, could not record it.
+FAILURES: dict[str, str] = {}
+
+
 def on_task_failure(context: dict[str, Any]) -> None:
     """Task-level failure callback (the DAG-level one may never fire in Airflow 3.1-3.3):
     DAG, task, as-of date, try number and reason, through the configured notifiers; then the
@@ -68,6 +73,7 @@ def on_task_failure(context: dict[str, Any]) -> None:
         from clientseg.warehouse import Warehouse
 
         reason = f"task {alert.task_id} failed (try {alert.try_number}): {alert.reason}"
+        FAILURES[alert.run_id] = reason
         if mark_failed_if_running(Warehouse(config.warehouse_url()), alert.run_id, reason):
             log.warning("run %s marked failed in ops.pipeline_runs: %s", alert.run_id, reason)
     except Exception:  # noqa: BLE001 - the warehouse itself may be what failed

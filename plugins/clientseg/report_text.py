@@ -16,12 +16,21 @@ from clientseg.warehouse import Warehouse
 REPORTS_ENV = "CLIENTSEG_REPORTS_DIR"
 
 
-def reports_dir() -> Path:
-    return Path(os.environ.get(REPORTS_ENV) or DATA_DIR / "reports")
+def outputs_root(warehouse_url: str) -> Path:
+    """The folder of a DuckDB warehouse file, else the project's data/ folder."""
+    prefix = "duckdb:///"
+    if warehouse_url.startswith(prefix) and ":memory:" not in warehouse_url:
+        return Path(warehouse_url[len(prefix):].split("?")[0]).resolve().parent
+    return DATA_DIR
 
 
-def quality_report_path(as_of: str) -> Path:
-    return reports_dir() / f"data_quality_{as_of}.md"
+def reports_dir(warehouse_url: str) -> Path:
+    """$CLIENTSEG_REPORTS_DIR, else reports/ next to the warehouse (outputs_root)."""
+    return Path(os.environ.get(REPORTS_ENV) or outputs_root(warehouse_url) / "reports")
+
+
+def quality_report_path(warehouse_url: str, as_of: str) -> Path:
+    return reports_dir(warehouse_url) / f"data_quality_{as_of}.md"
 
 
 def write_quality_report(wh: Warehouse, run: RunContext) -> Path:
@@ -40,7 +49,7 @@ def write_quality_report(wh: Warehouse, run: RunContext) -> Path:
                      f"| {checked} | {unexpected} | {samples} |")
     lines += ["", "Rejected rows, with the rules they broke: `quarantine.<table>` "
               f"where run_id = '{run.run_id}'."]
-    path = quality_report_path(run.as_of.isoformat())
+    path = quality_report_path(wh.url, run.as_of.isoformat())
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -60,6 +69,7 @@ def demo_summary(warehouse_url: str, run_id: str) -> str:
         lines.append(f"  {table:<24} {read:>9} {summary['rows_used'][table]:>9} "
                      f"{summary['rows_quarantined'][table]:>6}")
     lines += ["", f"Warehouse:           {warehouse_url}",
-              f"Data-quality report: {quality_report_path(str(summary.get('as_of_date')))}",
+              f"Data-quality report: "
+              f"{quality_report_path(warehouse_url, str(summary.get('as_of_date')))}",
               "Quarantined rows:    quarantine.<table> in the warehouse"]
     return "\n".join(lines)

@@ -44,9 +44,22 @@ def step_validate(run: RunContext, policy: Policy, extracted: dict[str, Any]) ->
         counts = validate(run, wh, policy)
     except DataQualityError as exc:
         record_counts(wh, run, exc.counts)
+        _quality_report(wh, run)  # above all when the data failed the run
         raise
     record_counts(wh, run, counts)
+    _quality_report(wh, run)
     return counts
+
+
+def _quality_report(wh: Warehouse, run: RunContext) -> None:
+    """The Markdown data-quality report; a folder that cannot be written is a warning only:
+    the results are in ops.data_quality_results either way."""
+    from clientseg.report_text import write_quality_report
+
+    try:
+        log.info("data-quality report: %s", write_quality_report(wh, run))
+    except OSError as exc:
+        log.warning("data-quality report not written: %s", exc)
 
 
 def step_load(run: RunContext, policy: Policy, validated: dict[str, Any]) -> dict[str, Any]:
@@ -79,13 +92,13 @@ def step_publish(run: RunContext, policy: Policy, transformed: dict[str, Any]) -
 
 
 def step_summary(run: RunContext, policy: Policy, published: dict[str, Any]) -> dict[str, Any]:
-    from clientseg.report_text import write_quality_report
+    from clientseg.report_text import quality_report_path
     from clientseg.runlog import record_summary
     from clientseg.summary import cleanup_run_tables, summarise
 
     wh = Warehouse(run.warehouse_url)
     summary = summarise(wh, run, published)
-    summary["quality_report"] = str(write_quality_report(wh, run))
+    summary["quality_report"] = str(quality_report_path(wh.url, run.as_of.isoformat()))
     record_summary(wh, run, summary)
     cleanup_run_tables(wh, run)
     return summary

@@ -204,3 +204,23 @@ def test_report_step_failure_leaves_the_run_published(run, tmp_path, monkeypatch
     [row] = run["runner"].query(
         "select status, error from ops.pipeline_runs where run_id = 'test__2'")
     assert row == {"status": "published", "error": None}
+
+
+def test_the_data_quality_report_sits_next_to_the_warehouse(run: dict[str, Any]) -> None:
+    """data_quality_<D>.md in reports/ beside the DuckDB file, as the HTML report: two
+    warehouses never write over each other's."""
+    text = (run["root"] / "reports" / f"data_quality_{LATEST}.md").read_text()
+    assert text.startswith(f"# Data quality, as of {LATEST} (run ")
+    assert "| transactions | client_id: must exist in clients |" in text
+
+
+def test_the_data_quality_report_is_written_when_the_data_fails_the_run(
+        pipeline: PipelineRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from clientseg.errors import DataQualityError
+    from clientseg.policy import load_policy
+
+    monkeypatch.delenv(REPORTS_ENV, raising=False)
+    with pytest.raises(DataQualityError):
+        pipeline(LATEST, load_policy(), clients=[{"client_id": "K1", "country": "ch"}])
+    text = (pipeline.root / "reports" / f"data_quality_{LATEST}.md").read_text()
+    assert "| clients | country: must be an upper-case ISO 3166-1 alpha-2 code | " in text

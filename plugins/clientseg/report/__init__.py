@@ -1,7 +1,8 @@
 """The run report: one self-contained HTML page per as-of date, and GX Data Docs beside it.
 
 Where (for the warehouse `duckdb:///DIR/x.duckdb`, else the project's data/ folder, ROOT):
-ROOT/reports/<D>/index.html (or $CLIENTSEG_REPORTS_DIR/<D>/index.html), ROOT/data_docs/
+ROOT/reports/<D>/index.html (or $CLIENTSEG_REPORTS_DIR/<D>/index.html; the Markdown
+data-quality report beside <D>/: report_text.py), ROOT/data_docs/
 (the Data Docs site) and ROOT/gx/ (the GX project holding the stored validation results).
 """
 
@@ -13,28 +14,18 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
-from clientseg.paths import DATA_DIR
 from clientseg.policy import Policy, load_policy
-from clientseg.report_text import REPORTS_ENV
+from clientseg.report_text import outputs_root, reports_dir
 from clientseg.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
-
-
-def outputs_root(warehouse_url: str) -> Path:
-    """The folder of a DuckDB warehouse file, else the project's data/ folder."""
-    prefix = "duckdb:///"
-    if warehouse_url.startswith(prefix) and ":memory:" not in warehouse_url:
-        return Path(warehouse_url[len(prefix):].split("?")[0]).resolve().parent
-    return DATA_DIR
 
 
 def report_path(warehouse_url: str, as_of: date, out_dir: Path | None = None) -> Path:
     """OUT/index.html if `out_dir` is given, else <reports folder>/<D>/index.html."""
     if out_dir is not None:
         return out_dir / "index.html"
-    base = Path(os.environ.get(REPORTS_ENV) or outputs_root(warehouse_url) / "reports")
-    return base / as_of.isoformat() / "index.html"
+    return reports_dir(warehouse_url) / as_of.isoformat() / "index.html"
 
 
 def _relative(target: Path, start: Path) -> str:
