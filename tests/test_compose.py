@@ -56,8 +56,13 @@ def test_airflow_service_runs_its_command_with_celery(service: str) -> None:
     assert SERVICES[service]["command"] == AIRFLOW_SERVICES[service]
     env = _env(service)
     assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
-    assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://redis:")
-    assert "@postgres:5432/" in env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
+    # the shared services' hosts: the compose services by default, another host's from .env
+    assert _substitute(env["AIRFLOW__CELERY__BROKER_URL"]).startswith("redis://redis:")
+    assert "@postgres:5432/" in _substitute(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    assert "@postgres:5432/" in _substitute(env["AIRFLOW__CELERY__RESULT_BACKEND"])
+    assert _substitute(env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"]).startswith(
+        "http://airflow-apiserver:8080/")
+    assert "warehouse" in SERVICES and "airflow-apiserver" in SERVICES
     assert "airflow-init" in SERVICES[service]["depends_on"]
 
 
@@ -119,3 +124,12 @@ def test_warehouse_and_metadata_databases_are_separate_postgres_15() -> None:
     assert SERVICES["postgres"]["volumes"] != SERVICES["warehouse"]["volumes"]
     assert _env("airflow-worker")["CLIENTSEG_BI_ROLE"] == "${CLIENTSEG_BI_ROLE:-clientseg_bi}"
     assert config.BI_ROLE_ENV == "CLIENTSEG_BI_ROLE"
+
+
+@pytest.mark.parametrize("service", ["airflow-worker", "airflow-scheduler"])
+def test_alert_and_deadline_settings_reach_the_tasks_and_callbacks(service: str) -> None:
+    from clientseg import alerts
+
+    names = {alerts.WEBHOOK_ENV, alerts.EMAIL_ENV, alerts.SMTP_CONN_ENV, alerts.DEADLINE_ENV}
+    assert names <= set(_env(service))
+    assert _substitute(_env(service)[alerts.DEADLINE_ENV]) == alerts.DEFAULT_DEADLINE
