@@ -189,12 +189,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from clientseg.errors import PipelineError
-    from clientseg.report import write_report
+    from sqlalchemy.exc import SQLAlchemyError
 
+    from clientseg.errors import PipelineError, first_line
+    from clientseg.report import write_report
+    from clientseg.warehouse import existing
+
+    warehouse_url = _absolute_duckdb(args.warehouse)
     try:
-        path = write_report(_absolute_duckdb(args.warehouse), args.as_of,
-                            Path(args.out) if args.out else None)
+        _, shown = existing(warehouse_url)
+        try:
+            path = write_report(warehouse_url, args.as_of, Path(args.out) if args.out else None)
+        except SQLAlchemyError as exc:
+            raise PipelineError(f"cannot read {shown}: {first_line(exc)}") from exc
     except PipelineError as exc:
         print(f"clientseg report: {exc}", file=sys.stderr)
         return 1
@@ -308,11 +315,15 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    code = int(args.func(args))
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()
+    except BrokenPipeError:  # `clientseg explain ... | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
     if argv is None:
         # Leave at once: interpreter teardown after Airflow and DuckDB prints binding-leak
         # noise on stderr, which must hold only the one-line reason (or nothing).
-        sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
     return code

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from clientseg.errors import PipelineError, first_line
-from clientseg.warehouse import Warehouse
+from clientseg.warehouse import Warehouse, existing
 
 HISTORY = "mart.client_segments_history"
 CHANGES = "mart.client_category_changes"
@@ -47,15 +45,7 @@ def explain(warehouse_url: str, client_id: str, as_of: date | None = None) -> st
 def _read(warehouse_url: str, client_id: str, as_of: date | None
           ) -> tuple[dict[str, Any] | None, list[date]]:
     """The history row (or None) and, when it is missing, the client's as-of dates."""
-    try:
-        url = make_url(warehouse_url)
-    except ArgumentError as exc:
-        raise PipelineError(f"not a warehouse URL: {warehouse_url!r}") from exc
-    shown = url.render_as_string(hide_password=True)
-    on_disk = url.get_backend_name() == "duckdb" and url.database not in (None, "", ":memory:")
-    if on_disk and not Path(url.database).exists():
-        raise PipelineError(f"warehouse file not found: {url.database}")
-    wh = Warehouse(warehouse_url)
+    wh, shown = existing(warehouse_url)
     try:
         with wh.begin() as conn:
             if not wh.table_exists(conn, HISTORY):

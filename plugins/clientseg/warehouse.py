@@ -140,3 +140,22 @@ def _copy_into_postgres(raw: Any, table: str, batches: Iterable[pa.RecordBatch])
             copy.write(buffer.getbuffer())
             rows += batch.num_rows
     return rows
+
+
+def existing(warehouse_url: str) -> tuple[Warehouse, str]:
+    """A warehouse to read from and its URL fit to show (no password). PipelineError if the URL
+    is not one, or names a DuckDB file that does not exist (opening it would create it)."""
+    from pathlib import Path
+
+    from sqlalchemy.exc import ArgumentError
+
+    from clientseg.errors import PipelineError
+
+    try:
+        url = sa.engine.make_url(warehouse_url)
+    except ArgumentError as exc:
+        raise PipelineError(f"not a warehouse URL: {warehouse_url!r}") from exc
+    on_disk = url.get_backend_name() == "duckdb" and url.database not in (None, "", ":memory:")
+    if on_disk and not Path(url.database).exists():
+        raise PipelineError(f"warehouse file not found: {url.database}")
+    return Warehouse(warehouse_url), url.render_as_string(hide_password=True)

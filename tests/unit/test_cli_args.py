@@ -49,3 +49,17 @@ def test_locations_default_to_the_environment_then_data(monkeypatch, command):
     assert getattr(args, "source", "/landing") == "/landing"
     given = parser().parse_args([*command, "--warehouse", "duckdb:///w.duckdb"])
     assert given.warehouse == "duckdb:///w.duckdb"
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("duckdb:///{tmp}/none.duckdb", "warehouse file not found: {tmp}/none.duckdb"),
+    ("postgresql+psycopg://postgres@127.0.0.1:1/x",
+     "cannot read postgresql+psycopg://postgres@127.0.0.1:1/x: connection failed"),
+])
+def test_report_on_a_missing_or_unreachable_warehouse_is_one_line(capsys, tmp_path, url,
+                                                                   expected):
+    assert main(["report", "--warehouse", url.format(tmp=tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"clientseg report: {expected.format(tmp=tmp_path)}")
+    assert err.count("\n") == 1
+    assert not (tmp_path / "none.duckdb").exists()  # reading never creates a warehouse
