@@ -19,8 +19,13 @@ class RunContext:
     @property
     def key(self) -> str:
         """A short, stable suffix for this run's staging tables."""
-        return hashlib.sha1(self.run_id.encode()).hexdigest()[:10]
+        return run_key(self.run_id)
 
     def table(self, kind: str, name: str) -> str:
         """`staging.<kind>_<name>__<key>`: raw, check, rejects, typed tables and models."""
         return f"staging.{kind}_{name}__{self.key}"
+
+
+def run_key(run_id: str) -> str:
+    """The suffix of the staging tables of the run `run_id`."""
+    return hashlib.sha1(run_id.encode()).hexdigest()[:10]

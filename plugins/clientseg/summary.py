@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from clientseg.runs import RunContext
+from clientseg.runs import RunContext, run_key
 from clientseg.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,16 @@ def summarise(wh: Warehouse, run: RunContext, counts: dict[str, Any]) -> dict[st
 
 
 def cleanup_run_tables(wh: Warehouse, run: RunContext) -> None:
-    """Drop the run's staging tables (raw, check, rejects, typed, models)."""
+    """Drop the run's staging tables (raw, check, rejects, typed, models), and those of the
+    failed runs of its as-of date: this run has published that date, so none of them will be
+    cleared and resumed any more (their rows in quarantine and ops stay)."""
     with wh.begin() as conn:
+        failed = conn.execute(sa.text(
+            "select run_id from ops.pipeline_runs where as_of_date = :d and status = 'failed' "
+            "and run_id <> :r"), {"d": run.as_of, "r": run.run_id}).scalars().all()
+        keys = {run.key, *map(run_key, failed)}
         names = sa.inspect(conn).get_table_names(schema="staging")
-        wh.drop_tables(conn, [f"staging.{n}" for n in names if n.endswith(f"__{run.key}")])
+        wh.drop_tables(conn, [f"staging.{n}" for n in names if n.rpartition("__")[2] in keys])
+    if failed:
+        log.info("staging tables dropped of the failed runs of %s: %s", run.as_of,
+                 ", ".join(failed))

@@ -173,3 +173,29 @@ def test_a_client_back_after_a_night_away_is_compared_with_its_last_row(tmp_path
     back = [c for c in changes_table(url) if c[0] == run.as_of and c[2] == "C6"]
     assert [(c[1], c[3]) for c in back] == [(day(D2), "abc_class")]
     assert last_published(url) == last_published_from_history(url)
+
+
+def test_a_publish_drops_the_staging_tables_of_the_failed_runs_of_its_date(pipeline) -> None:
+    """A failed run keeps its staging tables (its tasks may be cleared and resumed) until a run
+    of the same date publishes; then they go. Its quarantine rows and ops row stay."""
+    from clientseg.errors import DataQualityError
+    from clientseg.runs import run_key
+
+    def leftovers(run_id: str) -> list[dict]:
+        return pipeline.query("select table_name from information_schema.tables where "
+                              "table_schema = 'staging' and table_name like :k",
+                              k=f"%__{run_key(run_id)}")
+
+    bad = [{"client_id": "K1", "country": "ch"}]
+    day, other_day = date(2026, 6, 30), date(2026, 5, 31)
+    with pytest.raises(DataQualityError):
+        pipeline(other_day, load_policy(), clients=bad)  # test__1: another date, stays
+    with pytest.raises(DataQualityError):
+        pipeline(day, load_policy(), clients=bad)  # test__2
+    assert leftovers("test__1") and leftovers("test__2")
+    pipeline(day, clients=[{"client_id": "K1"}])  # test__3 publishes day
+    assert leftovers("test__1") and not leftovers("test__2") and not leftovers("test__3")
+    runs = pipeline.query("select run_id, status from ops.pipeline_runs order by run_id")
+    assert [tuple(r.values()) for r in runs] == [
+        ("test__1", "failed"), ("test__2", "failed"), ("test__3", "published")]
+    assert pipeline.query("select count(*) as n from quarantine.clients") == [{"n": 2}]
