@@ -73,3 +73,16 @@ def test_a_published_run_stays_published(warehouse: Warehouse) -> None:
         mark_published(conn, run, 10, {})
     fail_task(RuntimeError("the report could not be written"))  # a task after publish
     assert status_and_error(warehouse) == ("published", None)
+
+
+def test_the_reason_is_kept_in_process_when_the_warehouse_cannot_record_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A warehouse locked or gone: `clientseg run` (the tasks run in its process) still says
+    why (dag_tasks.FAILURES)."""
+    from clientseg.dag_tasks import FAILURES
+
+    monkeypatch.setenv(config.WAREHOUSE_ENV, f"duckdb:///{tmp_path / 'no-such-dir' / 'w.duckdb'}")
+    monkeypatch.delenv(alerts.WEBHOOK_ENV, raising=False)
+    monkeypatch.delenv(alerts.EMAIL_ENV, raising=False)
+    fail_task(OSError("Could not set lock on file"))
+    assert FAILURES[RUN_ID] == "task transform failed (try 3): OSError: Could not set lock on file"
