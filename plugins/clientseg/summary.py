@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from clientseg import vocab
 from clientseg.runs import RunContext, run_key
 from clientseg.warehouse import Warehouse
 
@@ -26,7 +27,7 @@ def summarise(wh: Warehouse, run: RunContext, counts: dict[str, Any]) -> dict[st
             rows = conn.execute(sa.text(
                 f"select cast({column} as text), count(*) from mart.client_segments_history "
                 f"where as_of_date = :as_of group by 1 order by 1"), {"as_of": run.as_of})
-            per_column[column] = {str(value): int(n) for value, n in rows}
+            per_column[column] = {vocab.label(value): int(n) for value, n in rows}
     summary = {
         "run_id": run.run_id,
         "as_of_date": run.as_of.isoformat(),

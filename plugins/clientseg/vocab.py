@@ -47,3 +47,10 @@ CHANGE_ATTRIBUTES = (
     "abc_class", "rfm_segment", "wealth_tier", "gap_segment", "service_level",
     "mifid_category", "finsa_category",
 )  # fmt: skip
+
+NONE = "(none)"  # a null segment or category (a legal entity's wealth tier), as counted
+
+
+def label(value: object) -> str:
+    """A value as the summary and the report count it: null is NONE."""
+    return NONE if value is None else str(value)

@@ -224,3 +224,12 @@ def test_the_data_quality_report_is_written_when_the_data_fails_the_run(
         pipeline(LATEST, load_policy(), clients=[{"client_id": "K1", "country": "ch"}])
     text = (pipeline.root / "reports" / f"data_quality_{LATEST}.md").read_text()
     assert "| clients | country: must be an upper-case ISO 3166-1 alpha-2 code | " in text
+
+
+def test_the_run_summary_counts_a_null_value_as_the_report_does(run: dict[str, Any]) -> None:
+    """BANK, a legal entity, has no wealth tier: `(none)` in ops.pipeline_runs.summary too."""
+    import json
+
+    [row] = run["runner"].query("select summary from ops.pipeline_runs where as_of_date = :d",
+                                d=LATEST)
+    assert json.loads(row["summary"])["segments"]["wealth_tier"]["(none)"] == 1

@@ -37,7 +37,7 @@ TITLES = {
     "mifid_category": "Clients per MiFID II category",
     "finsa_category": "Clients per FinSA category",
 }
-NONE = "(none)"
+NONE = vocab.NONE
 
 
 def ordered(attribute: str, values: Iterable[str]) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from clientseg import vocab
 from clientseg.contract import SOURCE_TABLES
 from clientseg.errors import PipelineError
 from clientseg.warehouse import Warehouse
@@ -111,7 +112,7 @@ def load_report_data(wh: Warehouse, as_of: date) -> ReportData:
         counts: dict[str, dict[str, tuple[int, float]]] = {a: {} for a in COUNTED_ATTRIBUTES}
         for attribute, value, clients, revenue in rows("segment_counts.sql",
                                                        attributes=COUNTED_ATTRIBUTES):
-            counts[attribute][_label(value)] = (int(clients), float(revenue))
+            counts[attribute][vocab.label(value)] = (int(clients), float(revenue))
         rfm: dict[tuple[int, int], int] = {}
         no_activity = 0
         for r_score, f_score, clients in rows("rfm_grid.sql"):
@@ -144,10 +145,6 @@ def _run_record(row: Any, tables: list[str]) -> RunRecord:
         m["rows_published"], m["rows_quarantined"],
         {t: {k: m[f"rows_{k}_{t}"] for k in ("read", "used", "quarantined")} for t in tables},
         m["error"])
-
-
-def _label(value: Any) -> str:
-    return "(none)" if value is None else str(value)
 
 
 def _date(value: Any) -> date:
