@@ -136,10 +136,11 @@ def run_dag(as_of: date, source: str, warehouse_url: str) -> tuple[bool, str, st
             return False, "", f"{one_line(exc)} (Airflow; see {log_file})"
     if dag_run.state == "success":
         return True, dag_run.run_id, ""
-    if _published(warehouse_url, dag_run.run_id):  # a task after publish (report) failed
-        return True, dag_run.run_id, f"published, but a task after publish failed; see {log_file}"
     from clientseg.dag_tasks import FAILURES
 
+    if _published(warehouse_url, dag_run.run_id):  # a task after publish (report) failed
+        failed = FAILURES.get(dag_run.run_id, "a task after publish failed")
+        return True, dag_run.run_id, f"published, but {failed}; see {log_file}"
     reason = _failure_reason(warehouse_url, dag_run.run_id) or FAILURES.get(dag_run.run_id)
     return False, dag_run.run_id, reason or f"run {dag_run.run_id} failed; see {log_file}"
 
