@@ -140,6 +140,9 @@ AGE_BANDS = [
          client=born("1961-07-01")),
     case("zero_total", "age_december_birthday", {"age_band": "<25"}, client=born("2001-12-31")),
     case("zero_total", "age_null_birth_date", {"age_band": None}, client=born(None)),
+    case("zero_total", "age_born_on_d", {"age_band": "<25"}, client=born("2026-06-30")),
+    case("zero_total", "age_born_after_d_unknown", {"age_band": None},
+         client=born("2026-07-01")),
     case("zero_total", "age_legal_entity", {"age_band": None},
          client=born("1980-01-01", **LEGAL)),
 ]

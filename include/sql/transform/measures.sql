@@ -15,6 +15,7 @@ latest_snapshots as not materialized (
 
 with_age as (
     -- individuals' age in whole years on D; null for legal entities and unknown birth dates
+    -- (negative for a birth date after D: published as an unknown age band)
     select
         *,
         case when client_type = 'individual' then
@@ -38,7 +39,7 @@ joined as (
         with_age.entity_type,
         with_age.country,
         case
-            when with_age.age_years is null then null
+            when with_age.age_years is null or with_age.age_years < 0 then null
             when with_age.age_years < {{ bands[0] }} then '<{{ bands[0] }}'
 {% for low, high in zip(bands[:-1], bands[1:]) %}
             when with_age.age_years < {{ high }} then '{{ low }}-{{ high - 1 }}'
