@@ -94,8 +94,7 @@ def _unreachable(warehouse_url: str) -> str | None:
     """Why a database-server warehouse cannot be opened, or None: said at once, not after the
     tasks' retries. (A DuckDB file is created by the run; one locked by another process is
     waited for by the tasks.)"""
-    from clientseg.errors import first_line
-    from clientseg.runlog import redact
+    from clientseg.errors import first_line, redact
     from clientseg.warehouse import Warehouse
 
     if warehouse_url.startswith("duckdb:"):

@@ -26,3 +26,13 @@ def first_line(exc: BaseException) -> str:
     SQLAlchemy error) or of the error, else its type."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def redact(location: str) -> str:
+    """A source or warehouse location fit to show: a URL's user and password become `***`
+    (the host is what follows the last `@` before the path); a path is shown as it is."""
+    scheme, sep, rest = location.partition("://")
+    netloc, slash, path = rest.partition("/")
+    if not sep or "@" not in netloc:
+        return location
+    return f"{scheme}://***@{netloc.rpartition('@')[2]}{slash}{path}"

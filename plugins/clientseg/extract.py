@@ -19,8 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from clientseg.contract import SOURCE_TABLES, SourceTable
-from clientseg.errors import SourceError, first_line
-from clientseg.runlog import redact
+from clientseg.errors import SourceError, first_line, redact
 from clientseg.runs import RunContext
 from clientseg.warehouse import Warehouse
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from clientseg.contract import SOURCE_TABLES
+from clientseg.errors import redact
 from clientseg.policy import Policy
 from clientseg.runs import RunContext
 from clientseg.warehouse import Warehouse
@@ -17,14 +18,6 @@ from clientseg.warehouse import Warehouse
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
-
-
-def redact(source: str) -> str:
-    """A source location without credentials."""
-    if "://" in source and "@" in source:
-        scheme, rest = source.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return source
 
 
 def start_run(wh: Warehouse, run: RunContext, policy: Policy) -> None:

@@ -143,13 +143,14 @@ def _copy_into_postgres(raw: Any, table: str, batches: Iterable[pa.RecordBatch])
 
 
 def existing(warehouse_url: str) -> tuple[Warehouse, str]:
-    """A warehouse to read from and its URL fit to show (no password). PipelineError if the URL
+    """A warehouse to read from and its URL fit to show (no credentials, as `clientseg run`
+    shows it). PipelineError if the URL
     is not one, or names a DuckDB file that does not exist (opening it would create it)."""
     from pathlib import Path
 
     from sqlalchemy.exc import ArgumentError
 
-    from clientseg.errors import PipelineError
+    from clientseg.errors import PipelineError, redact
 
     try:
         url = sa.engine.make_url(warehouse_url)
@@ -158,4 +159,4 @@ def existing(warehouse_url: str) -> tuple[Warehouse, str]:
     on_disk = url.get_backend_name() == "duckdb" and url.database not in (None, "", ":memory:")
     if on_disk and not Path(url.database).exists():
         raise PipelineError(f"warehouse file not found: {url.database}")
-    return Warehouse(warehouse_url), url.render_as_string(hide_password=True)
+    return Warehouse(warehouse_url), redact(warehouse_url)

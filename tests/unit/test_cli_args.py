@@ -6,6 +6,7 @@ import pytest
 
 from clientseg import config
 from clientseg.cli import main, parser
+from clientseg.errors import redact
 
 
 @pytest.mark.parametrize(("argv", "expected"), [
@@ -53,8 +54,8 @@ def test_locations_default_to_the_environment_then_data(monkeypatch, command):
 
 @pytest.mark.parametrize(("url", "expected"), [
     ("duckdb:///{tmp}/none.duckdb", "warehouse file not found: {tmp}/none.duckdb"),
-    ("postgresql+psycopg://postgres@127.0.0.1:1/x",
-     "cannot read postgresql+psycopg://postgres@127.0.0.1:1/x: connection failed"),
+    ("postgresql+psycopg://postgres:s3cret@127.0.0.1:1/x",  # credentials shown as by `run`
+     "cannot read postgresql+psycopg://***@127.0.0.1:1/x: connection failed"),
 ])
 def test_report_on_a_missing_or_unreachable_warehouse_is_one_line(capsys, tmp_path, url,
                                                                    expected):
@@ -63,3 +64,15 @@ def test_report_on_a_missing_or_unreachable_warehouse_is_one_line(capsys, tmp_pa
     assert err.startswith(f"clientseg report: {expected.format(tmp=tmp_path)}")
     assert err.count("\n") == 1
     assert not (tmp_path / "none.duckdb").exists()  # reading never creates a warehouse
+
+
+@pytest.mark.parametrize(("location", "shown"), [
+    ("postgresql+psycopg://etl:s3cret@db:5432/wh", "postgresql+psycopg://***@db:5432/wh"),
+    ("postgresql+psycopg://etl@db/wh", "postgresql+psycopg://***@db/wh"),
+    ("postgresql+psycopg://etl:p@ss@db/wh", "postgresql+psycopg://***@db/wh"),  # @ in password
+    ("postgresql+psycopg://db:5432/wh", "postgresql+psycopg://db:5432/wh"),
+    ("duckdb:////data/team@home/warehouse.duckdb", "duckdb:////data/team@home/warehouse.duckdb"),
+    ("/landing/team@home", "/landing/team@home"),
+])
+def test_locations_are_shown_without_credentials(location, shown):
+    assert redact(location) == shown
