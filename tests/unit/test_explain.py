@@ -112,3 +112,17 @@ def test_explain_warehouse_without_results(tmp_path: Path) -> None:
     duckdb.connect(str(path)).close()
     with pytest.raises(PipelineError, match="no run has published there yet"):
         explain(f"duckdb:///{path}", "CORP")
+
+
+def test_explain_into_a_closed_pipe_ends_quietly(warehouse: str) -> None:
+    """`clientseg explain CORP | head -1`: the reader has gone before the text is written; the
+    command exits 0 with nothing on stderr (no BrokenPipeError trace)."""
+    import subprocess
+    import sys
+
+    clientseg = Path(sys.executable).with_name("clientseg")
+    reader = subprocess.Popen([clientseg, "explain", "CORP", "--warehouse", warehouse],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader.stdout.close()  # long before the child has imported its modules and written
+    _, err = reader.communicate(timeout=120)
+    assert (reader.returncode, err.decode()) == (0, "")
