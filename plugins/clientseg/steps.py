@@ -112,7 +112,11 @@ def step_report(run: RunContext, policy: Policy, summary: dict[str, Any]) -> dic
     run's headline counts (the task's output in the Airflow UI)."""
     from clientseg.report import outputs_root, write_report
 
-    path = write_report(run.warehouse_url, run.as_of, policy=policy)
+    try:
+        path = write_report(run.warehouse_url, run.as_of, policy=policy)
+    except (PermissionError, NotADirectoryError, FileExistsError) as exc:
+        # the folder's rights or a file in its place: no retry mends that, so fail at once
+        raise PipelineError(f"report not written: {exc}") from exc
     segments = summary.get("segments", {})
     return {"as_of_date": run.as_of.isoformat(), "run_id": run.run_id,
             "clients_published": summary.get("rows_published"),

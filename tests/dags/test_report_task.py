@@ -48,3 +48,19 @@ def test_run_writes_report_and_data_docs_and_returns_the_counts(dag, tmp_path):
     assert output["clients_published"] == 2
     assert output["abc_class"] == {"A": 1, "C": 1}
     assert output["report"] == str(report)
+
+
+@pytest.mark.e2e
+def test_a_report_folder_that_cannot_be_made_fails_the_task_at_once(dag, tmp_path):
+    """No retry can mend a folder (its rights, a file in its place): the report task fails on
+    its first try, instead of holding the run for its retries' delays; publish has run."""
+    source = write_source(tmp_path / "source", clients=[{"client_id": "C1"}])
+    (tmp_path / "taken").write_text("a file where the reports folder should be")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(config.SOURCE_ENV, str(source))
+        env.setenv(config.WAREHOUSE_ENV, f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
+        env.setenv(REPORTS_ENV, str(tmp_path / "taken" / "reports"))
+        dag_run = dag.test(logical_date=datetime.now(UTC), run_conf={"as_of": AS_OF.isoformat()})
+    report = dag_run.get_task_instance("report")
+    assert (report.state, report.try_number) == ("failed", 1)
+    assert dag_run.get_task_instance("publish").state == "success"
