@@ -38,7 +38,9 @@ def is_database_url(source: str) -> bool:
 def source_files(root: Path, table: str) -> list[Path]:
     """The files holding `table`: `<table>.csv|.parquet` or a folder of such files.
 
-    In a folder, names starting with `.` or `_` (`_SUCCESS`, editor files) are not data.
+    In a folder, names starting with `.` or `_` (`_SUCCESS`, editor files) are not data; any
+    other entry that is not a `.csv` or `.parquet` file (`.csv.gz`, `.CSV`, a sub-folder) is a
+    SourceError: skipping it would lose its rows without a word.
     """
     single = [root / f"{table}{s}" for s in SUFFIXES if (root / f"{table}{s}").is_file()]
     folder = root / table
@@ -54,8 +56,16 @@ def source_files(root: Path, table: str) -> list[Path]:
             f"(expected {table}.csv, {table}.parquet or a folder {table}/)")
     if not folder.is_dir():
         return single
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in SUFFIXES
-                   and not p.name.startswith((".", "_")))
+    files = sorted(p for p in folder.iterdir() if not p.name.startswith((".", "_")))
+    skipped = sorted(p.name for p in folder.iterdir() if p.name.startswith((".", "_")))
+    if skipped:
+        log.info("%s: skipped, not data: %s", folder, ", ".join(skipped))
+    unread = next((p for p in files if not (p.is_file() and p.suffix in SUFFIXES)), None)
+    if unread:
+        raise SourceError(
+            f"{unread}: not a data file of source table '{table}' (rule: a table's folder "
+            f"holds .csv and .parquet files only, not sub-folders; names starting with . or _ "
+            f"are skipped)")
     if not files:
         raise SourceError(f"{folder}: source table '{table}' is missing "
                           f"(the folder holds no .csv or .parquet file)")

@@ -180,10 +180,43 @@ def empty_folder(src: Path) -> str:
             f"(the folder holds no .csv or .parquet file)")
 
 
+def _folder_with(src: Path, stray: str, folder: bool = False) -> str:
+    """transactions as a folder of one good file and `stray`, which is not read."""
+    (src / "transactions").mkdir()
+    (src / "transactions.csv").rename(src / "transactions" / "2026-06-01.csv")
+    path = src / "transactions" / stray
+    if folder:
+        path.mkdir()
+        shutil.copy(src / "transactions" / "2026-06-01.csv", path / "2026-06-02.csv")
+    else:
+        path.write_bytes((src / "transactions" / "2026-06-01.csv").read_bytes())
+    return (f"{path}: not a data file of source table 'transactions' (rule: a table's folder "
+            f"holds .csv and .parquet files only, not sub-folders; names starting with . or _ "
+            f"are skipped)")
+
+
+def folder_compressed_file(src: Path) -> str:
+    return _folder_with(src, "2026-06-02.csv.gz")
+
+
+def folder_upper_case_suffix(src: Path) -> str:
+    return _folder_with(src, "2026-06-02.CSV")
+
+
+def folder_stray_text_file(src: Path) -> str:
+    return _folder_with(src, "README.txt")
+
+
+def folder_sub_folder(src: Path) -> str:
+    return _folder_with(src, "2026", folder=True)
+
+
 BREAKS = [missing_table, missing_column, header_case, no_header, duplicate_column, empty_file,
           semicolons, latin1_value, latin1_header, extra_field, truncated_csv, open_quote,
           delivered_twice, truncated_parquet, corrupt_parquet, parquet_missing_column,
-          folder_csv_missing_column, folder_parquet_truncated, empty_folder]
+          folder_csv_missing_column, folder_parquet_truncated, empty_folder,
+          folder_compressed_file, folder_upper_case_suffix, folder_stray_text_file,
+          folder_sub_folder]
 
 
 class Warehouse1:
