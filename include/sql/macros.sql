@@ -33,20 +33,29 @@
 {% endfor %}
 {%- endmacro %}
 
-{#- Amount formatting for reasons: 31,200,000 or 19,999,999.60: grouped, truncated (never rounded)
-    to the cent, so a figure is never shown on the wrong side of the threshold it was compared
-    with; round(..., 6) first absorbs DuckDB's floating-point decimal division. -#}
-{% macro fmt_amount(expr) -%}
-{% if dialect == "duckdb" %}{% set cents = "trunc(round(" ~ expr ~ ", 6), 2)" %}case when {{ cents }} = trunc({{ cents }}) then format('{:,.0f}', cast({{ cents }} as double)) else format('{:,.2f}', cast({{ cents }} as double)) end
-{%- else %}{% set cents = "trunc(round(cast(" ~ expr ~ " as numeric), 6), 2)" %}trim(to_char({{ cents }}, case when {{ cents }} = trunc({{ cents }}) then 'FM999,999,999,999,999,990' else 'FM999,999,999,999,999,990.00' end)){% endif %}
+{#- Amount formatting for reasons: 31,200,000 or 19,999,999.60: grouped and truncated (never
+    rounded) to the cent, exactly, so a figure is never shown on the wrong side of the threshold
+    it was compared with. `divisor` makes it the quotient expr / divisor (a CHF amount): DuckDB
+    divides decimals in floating point, so the quotient's cents are then put right by exact
+    decimal products: the largest c with c x divisor <= expr. -#}
+{% macro fmt_amount(expr, divisor=none) -%}
+{% set cents = exact_cents(expr, divisor) %}{% if dialect == "duckdb" %}case when {{ cents }} = trunc({{ cents }}) then format('{:,.0f}', cast({{ cents }} as double)) else format('{:,.2f}', cast({{ cents }} as double)) end
+{%- else %}trim(to_char({{ cents }}, case when {{ cents }} = trunc({{ cents }}) then 'FM999,999,999,999,999,990' else 'FM999,999,999,999,999,990.00' end)){% endif %}
+{%- endmacro %}
+
+{% macro exact_cents(expr, divisor=none) -%}
+{% if divisor is none %}trunc({{ expr }}, 2)
+{%- else %}{% set near = "cast(trunc(round(cast((" ~ expr ~ ") / (" ~ divisor ~ ") as " ~ ("double" if dialect == "duckdb" else "numeric") ~ "), 6), 2) as decimal(38, 2))" -%}
+(case when {{ near }} * ({{ divisor }}) > {{ expr }} then {{ near }} - 0.01 when ({{ near }} + 0.01) * ({{ divisor }}) <= {{ expr }} then {{ near }} + 0.01 else {{ near }} end)
+{%- endif %}
 {%- endmacro %}
 
 {#- A threshold test for reasons: "<label> <amount> <op> <threshold>" (`op` when `met`, else
     `not_op`), or `otherwise` when the amount is null. The formatting is not inside a CASE branch:
     DuckDB evaluates it there about twice as slowly. -#}
-{% macro amount_test(label, amount, met, op, not_op, threshold, otherwise) -%}
+{% macro amount_test(label, amount, met, op, not_op, threshold, otherwise, divisor=none) -%}
 coalesce(
-            '{{ label }} ' || {{ fmt_amount(amount) }}
+            '{{ label }} ' || {{ fmt_amount(amount, divisor) }}
                 || case when {{ met }} then ' {{ op }} ' else ' {{ not_op }} ' end
                 || '{{ "{:,.0f}".format(threshold) }}',
             {{ otherwise }}

@@ -121,6 +121,9 @@ LARGE_COMPANY_CASES = [
     # CHF 1,999,999.99...: shown truncated to the cent, never rounded up to 2,000,000
     case("large_own_funds_a_cent_under_chf_threshold", "retail", "default",
          client=company(own_funds="2142399.99"), reasons=("own_funds 1,999,999.99 <= 2,000,000",)),
+    case("large_own_funds_a_millionth_under_chf_threshold", "retail", "default",
+         client=company(own_funds="2142399.9999999"),
+         reasons=("own_funds 1,999,999.99 <= 2,000,000",)),
     # exactly CHF 20,000,000 and 40,000,000: MiFID's >= would pass, FinSA's > does not
     case("large_exactly_chf_thresholds_in_eur", "retail", "default",
          client=company(balance_sheet_total="21424000", net_turnover="42848000", own_funds=None),
@@ -155,6 +158,10 @@ REQUEST_CASES = [
              "2,000,000; investment_knowledge no",)),
     case("optout_assets_a_cent_under_2m", "retail", "opting_out_refused",
          holdings=[assets("2142399.99")], requests=OPT_OUT,
+         reasons=("investable assets CHF 1,999,999.99 < 2,000,000",)),
+    # CHF 1,999,999.99999990...: under the threshold by less than a millionth of a franc
+    case("optout_assets_a_millionth_under_2m", "retail", "opting_out_refused",
+         holdings=[assets("2142399.9999999")], requests=OPT_OUT,
          reasons=("investable assets CHF 1,999,999.99 < 2,000,000",)),
     case("optout_knowledge_500k", "professional", "opting_out",
          client={"investment_knowledge": True}, holdings=[assets("535600")], requests=OPT_OUT,

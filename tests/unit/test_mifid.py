@@ -116,6 +116,10 @@ LARGE_UNDERTAKING_CASES = [
          client=large("USD", balance_sheet_total="24999999.5", own_funds="3000000"), reasons=(
              "1/3 met: balance_sheet_total 19,999,999.60 < 20,000,000; net_turnover 80 < "
              "40,000,000; own_funds 2,400,000 >= 2,000,000",)),
+    # under the threshold by 0.0000000002 EUR: truncated, never rounded up to it
+    case("large_eur_a_fraction_under_threshold", "retail", "default",
+         client=large("EUR", balance_sheet_total="19999999.9999999998", own_funds="3000000"),
+         reasons=("balance_sheet_total 19,999,999.99 < 20,000,000",)),
     case("large_currency_null", "retail", "default", client=large(None), reasons=(
         "0/3 met: balance_sheet_total unknown; net_turnover unknown; own_funds unknown",
         "financials_currency missing")),

@@ -74,8 +74,8 @@ large_company_tests as (
 {% set met %}{{ figure }}_eur > {{ threshold }} * chf_eur_per_unit{% endset %}
 {% set not_tested %}case when {{ figure }}_eur is null then '{{ figure }} unknown' else '{{ figure }} not assessed' end{% endset %}
         case when {{ met }} then 1 else 0 end as {{ figure }}_met,
-        {{ m.amount_test(figure, figure ~ "_eur / chf_eur_per_unit", met, ">", "<=", threshold,
-                         not_tested) }} as {{ figure }}_test,
+        {{ m.amount_test(figure, figure ~ "_eur", met, ">", "<=", threshold, not_tested,
+                         "chf_eur_per_unit") }} as {{ figure }}_test,
 {% endfor %}
         case
             when financials_currency is null then ' (financials_currency missing: figures unknown)'
@@ -195,7 +195,7 @@ opting_out_tests as (
                     || {{ as_of_text }} || ', EUR '
                     || {{ m.fmt_amount("measures.investable_assets_eur") }} || ')'
             else 'investable assets CHF '
-                || {{ m.fmt_amount("measures.investable_assets_eur / chf_rate.chf_eur_per_unit") }}
+                || {{ m.fmt_amount("measures.investable_assets_eur", "chf_rate.chf_eur_per_unit") }}
                 || case
                     when measures.investable_assets_eur
                         >= {{ opting_out.assets }} * chf_rate.chf_eur_per_unit then ' >= '
