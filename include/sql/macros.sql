@@ -1,18 +1,21 @@
 {#- Dialect differences, isolated here: DuckDB has TRY_CAST, PostgreSQL uses helper functions
-    created by the schema setup (ddl/postgres_functions.sql). -#}
+    created by the schema setup (ddl/postgres_functions.sql). Both cast only text of the forms
+    SOURCE.md allows (`parseable`), so both quarantine alike. -#}
 {% macro try_cast(expr, type) -%}
 {% if type == "text" %}{{ expr }}
 {% elif type == "boolean" %}case when lower(trim({{ expr }})) in ('true', '1') then true when lower(trim({{ expr }})) in ('false', '0') then false end
-{% elif dialect == "duckdb" %}try_cast({{ expr }} as {{ sql_type(type) }})
-{% else %}case when {{ expr }} ~ '{{ postgres_accepts(type) }}' then staging.try_{{ type }}({{ expr }}) end
+{% elif dialect == "duckdb" %}case when regexp_full_match({{ expr }}, '{{ parseable(type) }}') then try_cast(trim({{ expr }}) as {{ sql_type(type) }}) end
+{% else %}case when {{ expr }} ~ '{{ parseable(type) }}' then staging.try_{{ type }}({{ expr }}) end
 {% endif %}
 {%- endmacro %}
 
-{#- PostgreSQL also parses '01/02/2020' (as 2 January), '20260601', 'yesterday' and 'NaN':
-    only text that DuckDB's try_cast would parse reaches its cast, so both quarantine alike. -#}
-{% macro postgres_accepts(type) -%}
+{#- The text a decimal, date or timestamp may be written as. Each engine's cast alone accepts
+    more: PostgreSQL '01/02/2020' (as 2 January), '20260601', 'yesterday' and 'NaN'; DuckDB
+    '1_000', '-1980-01-01' and '0000-01-01' (BC dates), '99999-01-01', 'epoch' and 'infinity'.
+    A year is four digits, not 0000. -#}
+{% macro parseable(type) -%}
 {% if type == "decimal" %}^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$
-{%- else %}^\s*\d{4}[-/]\d{1,2}[-/]\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?\s*${% endif %}
+{%- else %}^\s*(\d{3}[1-9]|\d{2}[1-9]0|\d[1-9]00|[1-9]000)[-/]\d{1,2}[-/]\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?\s*${% endif %}
 {%- endmacro %}
 
 {% macro sql_type(type) -%}

@@ -70,7 +70,7 @@ GOOD: dict[str, list[dict[str, Any]]] = {
         {"client_id": "G1", "annual_income": "0", "financial_sector_experience_years": "0"},
         {"client_id": "G2", "client_type": "legal_entity", "entity_type": "corporate",
          "investment_knowledge": "TRUE", "has_professional_treasury": "0",
-         "financials_currency": "USD", "updated_at": "2026-06-30 14:05:00"},
+         "financials_currency": "USD", "updated_at": " 2026-06-30 14:05:00 "},  # padded
     ],
     "holdings": [
         {"client_id": "G1", "market_value": "0"},
@@ -147,6 +147,16 @@ CASES = [
          {"client_id": "C11", "onboarding_date": None}),
     case("birth-date-unparsed", "clients", "birth_date: must be a valid date (ISO 8601)",
          {"client_id": "C12", "birth_date": "1980-02-30"}),
+    # each engine's cast alone would take these: DuckDB a BC date, 'infinity' and 'epoch'
+    case("birth-date-before-the-common-era", "clients",
+         "birth_date: must be a valid date (ISO 8601)",
+         {"client_id": "C12b", "birth_date": "-1980-01-01"}),
+    case("birth-date-year-zero", "clients", "birth_date: must be a valid date (ISO 8601)",
+         {"client_id": "C12e", "birth_date": "0000-12-31"}),
+    case("closed-date-infinity", "clients", "closed_date: must be a valid date (ISO 8601)",
+         {"client_id": "C12c", "closed_date": "infinity"}),
+    case("updated-at-epoch", "clients", "updated_at: must be a valid timestamp (ISO 8601)",
+         {"client_id": "C12d", "updated_at": "epoch"}),
     case("income-unparsed", "clients", "annual_income: must be a valid decimal (dot decimal)",
          {"client_id": "C13", "annual_income": "1,5"}),
     case("experience-unparsed", "clients",
@@ -244,6 +254,10 @@ CASES = [
          "notional: must be a valid decimal (dot decimal)", {**T, "notional": "1 000"}),
     case("trade-fee-unparsed", "transactions", "fee: must be a valid decimal (dot decimal)",
          {**T, "fee": "ten"}),
+    case("trade-date-five-digit-year", "transactions",
+         "trade_date: must be a valid date (ISO 8601)", {**T, "trade_date": "99999-01-01"}),
+    case("trade-fee-digit-separator", "transactions",
+         "fee: must be a valid decimal (dot decimal)", {**T, "fee": "1_000"}),
     # categorisation_requests
     case("request-id-null", "categorisation_requests", "request_id: required, must not be null",
          {**R, "request_id": None}),
