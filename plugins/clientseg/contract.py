@@ -45,6 +45,7 @@ CLIENTS = SourceTable(
         C("updated_at", "timestamp"),
     ),
     key=("client_id",),
+    scope_column="onboarding_date",  # a client onboarded after D is not open on D
 )  # fmt: skip
 HOLDINGS = SourceTable(
     "holdings",

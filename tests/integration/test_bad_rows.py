@@ -465,6 +465,27 @@ def test_bad_rows_dated_after_the_run_do_not_count_against_the_limit(
         assert str(failure.value).startswith("transactions: 2 of 101 rows (1.98%) broke")
 
 
+@pytest.mark.parametrize(("second_onboarding", "publishes"), [
+    (str(AS_OF + timedelta(days=1)), True),  # onboarded the day after D: not open on D
+    (str(AS_OF), False),                     # onboarded on D: in scope, 2 of 101 rows
+    ("not-a-date", False),                   # undated: counts
+])
+def test_bad_clients_onboarded_after_the_run_do_not_count_against_the_limit(
+        pipeline: PipelineRunner, second_onboarding: str, publishes: bool) -> None:
+    """Clients are dated by onboarding_date: one onboarded after D is out of D's scope, as a
+    trade dated after D is, and its bad row is not an error of D's run (still quarantined)."""
+    clients = [{"client_id": f"G{i}"} for i in range(99)] + [
+        {"client_id": "BAD1", "country": "xx"},
+        {"client_id": "BAD2", "country": "xx", "onboarding_date": second_onboarding}]
+    with contextlib.nullcontext() if publishes else pytest.raises(DataQualityError) as failure:
+        pipeline(AS_OF, policy=load_policy(), clients=clients)
+    if publishes:
+        [quarantined] = pipeline.query("select count(*) as n from quarantine.clients")
+        assert quarantined["n"] == 2
+    else:
+        assert str(failure.value).startswith("clients: 2 of 101 rows (1.98%) broke")
+
+
 def test_bad_value_with_a_line_break_stays_on_one_line(pipeline: PipelineRunner) -> None:
     with pytest.raises(DataQualityError) as failure:
         pipeline(AS_OF, policy=load_policy(), clients=[{"client_id": "G1", "country": "C\nH"}])
