@@ -46,18 +46,35 @@ class TableValidation:
         rows, rejected = self.in_scope
         return rejected / rows if rows else 0.0
 
-    def reason(self, limit: float) -> str:
-        """One line naming the table, the worst rule, its column and the file most affected."""
-        worst = max(self.outcomes.values(), key=lambda o: o.unexpected_count)
+    @property
+    def worst(self) -> ExpectationOutcome:
+        return max(self.outcomes.values(), key=lambda o: o.unexpected_count)
+
+    def worst_rule(self) -> str:
+        """`file F, column C, rule 'R' (n rows, e.g. ...)`: the rule most rows broke."""
+        worst = self.worst
         file, _ = self.files_by_rule[worst.rule].most_common(1)[0]
+        return (f"file {file}, column {worst.column}, rule '{worst.rule}' "
+                f"({worst.unexpected_count} row{'s' * (worst.unexpected_count != 1)}, "
+                f"e.g. {', '.join(_one_line(v) for v in worst.samples[:3]) or 'null'})")
+
+    def reason(self, limit: float, results: list[TableValidation]) -> str:
+        """One line naming the table, the worst rule, its column and the file most affected;
+        when that rule only echoes another table's quarantined rows (an unknown client, a
+        missing rate), that table's worst rule too: the cause to fix."""
         rows, rejected = self.in_scope
-        return (
-            f"{self.table}: {rejected} of {rows} rows "
-            f"({self.bad_share:.2%}) broke the source contract, above the {limit * 100:g}% limit; "
-            f"worst: file {file}, column {worst.column}, rule '{worst.rule}' "
-            f"({worst.unexpected_count} row{'s' * (worst.unexpected_count != 1)}, "
-            f"e.g. {', '.join(_one_line(v) for v in worst.samples[:3]) or 'null'})"
-        )
+        line = (f"{self.table}: {rejected} of {rows} rows ({self.bad_share:.2%}) broke the "
+                f"source contract, above the {limit * 100:g}% limit; worst: {self.worst_rule()}")
+        cause = next((r for r in results if r.table == ECHOED.get(self.worst.rule)), None)
+        if cause and cause.rows_rejected:
+            line += (f"; {cause.table} quarantined {cause.rows_rejected} "
+                     f"row{'s' * (cause.rows_rejected != 1)}, worst: {cause.worst_rule()}")
+        return line
+
+
+# Rules broken because of what another table holds: the table whose quarantined rows they echo.
+ECHOED = {"client_id: must exist in clients": "clients",
+          "currency: needs an FX rate on or before the row's date": "fx_rates"}
 
 
 def _one_line(value: str) -> str:
@@ -175,7 +192,7 @@ def validate(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, dict[s
     counts = {"rows_read": {r.table: r.rows_read for r in results},
               "rows_quarantined": {r.table: r.rows_rejected for r in results}}
     if too_bad:
-        error = DataQualityError(max(too_bad, key=lambda r: r.bad_share).reason(limit))
+        error = DataQualityError(max(too_bad, key=lambda r: r.bad_share).reason(limit, results))
         error.counts = counts
         raise error
     return counts

@@ -486,6 +486,24 @@ def test_bad_clients_onboarded_after_the_run_do_not_count_against_the_limit(
         assert str(failure.value).startswith("clients: 2 of 101 rows (1.98%) broke")
 
 
+def test_rows_of_a_quarantined_client_name_the_clients_rule_as_the_cause(
+        pipeline: PipelineRunner) -> None:
+    """A client's one bad cell quarantines it, and its holdings as of an unknown client: the
+    line names the holdings rule and, after it, the clients row that caused it."""
+    clients = [{"client_id": f"G{i}"} for i in range(100)] + [
+        {"client_id": "BAD", "entity_type": "corporate"}]  # an individual with an entity type
+    holdings = [{**H, "client_id": f"G{i}"} for i in range(100)] + [{**H, "client_id": "BAD"}] * 2
+    with pytest.raises(DataQualityError) as failure:
+        pipeline(AS_OF, policy=load_policy(), clients=clients, holdings=holdings)
+    source = pipeline.root / "source1"
+    assert str(failure.value) == (
+        f"holdings: 2 of 102 rows (1.96%) broke the source contract, above the 1% limit; worst: "
+        f"file {source / 'holdings.csv'}, column client_id, rule 'client_id: must exist in "
+        f"clients' (2 rows, e.g. BAD, BAD); clients quarantined 1 row, worst: file "
+        f"{source / 'clients.csv'}, column entity_type, rule 'entity_type: required for legal "
+        f"entities, null for individuals' (1 row, e.g. corporate)")
+
+
 def test_bad_value_with_a_line_break_stays_on_one_line(pipeline: PipelineRunner) -> None:
     with pytest.raises(DataQualityError) as failure:
         pipeline(AS_OF, policy=load_policy(), clients=[{"client_id": "G1", "country": "C\nH"}])
