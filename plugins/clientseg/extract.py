@@ -122,8 +122,21 @@ def _csv_error(path: Path, exc: duckdb.Error) -> SourceError:
         problem = "has a quote that is never closed"
     else:
         problem = f"cannot be read ({first_line(exc)})"
-    where = f"line {line.group(1)}" if line else "a line"
+    where = f"line {_physical_line(path, int(line.group(1)))}" if line else "a line"
     return SourceError(f"{path}: {where} {problem} (rule: {CSV_RULE})")
+
+
+def _physical_line(path: Path, record: int) -> int:
+    """The line of the file that DuckDB's `record` (the header is 1) starts on: they differ
+    after a quoted value holding line breaks. DuckDB's number if the file cannot say."""
+    try:
+        with path.open(newline="", encoding="utf-8", errors="replace") as f:
+            reader = csv.reader(f)
+            for _ in range(record - 1):
+                next(reader)
+            return reader.line_num + 1
+    except (OSError, csv.Error, StopIteration):
+        return record
 
 
 def _parquet_error(path: Path, exc: duckdb.Error) -> SourceError:

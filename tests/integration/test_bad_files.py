@@ -117,6 +117,15 @@ def extra_field(src: Path) -> str:
     return f"{src / 'clients.csv'}: line 2 has 18 fields, the header has 17 (rule: {CSV_RULE})"
 
 
+def extra_field_after_a_value_on_three_lines(src: Path) -> str:
+    """The line named is the file's own (5), not the record's (3): G1's quoted value holds two
+    line breaks."""
+    rewrite(src / "clients.csv", lambda b: b
+            .replace(b"G1,individual,,CH,,,", b'G1,individual,,CH,,"a\r\nb\r\nc",')
+            .replace(b"00:00:00\r\nG2", b"00:00:00\r\nG2,x"))
+    return f"{src / 'clients.csv'}: line 5 has 18 fields, the header has 17 (rule: {CSV_RULE})"
+
+
 def truncated_csv(src: Path) -> str:
     rewrite(src / "clients.csv", lambda b: b[:b.rindex(b"CH,")])
     return f"{src / 'clients.csv'}: line 3 has 4 fields, the header has 17 (rule: {CSV_RULE})"
@@ -212,7 +221,8 @@ def folder_sub_folder(src: Path) -> str:
 
 
 BREAKS = [missing_table, missing_column, header_case, no_header, duplicate_column, empty_file,
-          semicolons, latin1_value, latin1_header, extra_field, truncated_csv, open_quote,
+          semicolons, latin1_value, latin1_header, extra_field,
+          extra_field_after_a_value_on_three_lines, truncated_csv, open_quote,
           delivered_twice, truncated_parquet, corrupt_parquet, parquet_missing_column,
           folder_csv_missing_column, folder_parquet_truncated, empty_folder,
           folder_compressed_file, folder_upper_case_suffix, folder_stray_text_file,
