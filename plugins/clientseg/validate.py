@@ -51,10 +51,12 @@ class TableValidation:
         return max(self.outcomes.values(), key=lambda o: o.unexpected_count)
 
     def worst_rule(self) -> str:
-        """`file F, column C, rule 'R' (n rows, e.g. ...)`: the rule most rows broke."""
-        worst = self.worst
-        file, _ = self.files_by_rule[worst.rule].most_common(1)[0]
-        return (f"file {file}, column {worst.column}, rule '{worst.rule}' "
+        """`file F, column C, rule 'R' (n rows, e.g. ...)`: the rule most rows broke, and the
+        file with most of them (`F (and k more)` when they are spread over several)."""
+        worst, files = self.worst, self.files_by_rule[self.worst.rule]
+        file, _ = files.most_common(1)[0]
+        more = f" (and {len(files) - 1} more)" if len(files) > 1 else ""
+        return (f"file {file}{more}, column {worst.column}, rule '{worst.rule}' "
                 f"({worst.unexpected_count} row{'s' * (worst.unexpected_count != 1)}, "
                 f"e.g. {', '.join(_one_line(v) for v in worst.samples[:3]) or 'null'})")
 
@@ -192,7 +194,10 @@ def validate(run: RunContext, wh: Warehouse, policy: Policy) -> dict[str, dict[s
     counts = {"rows_read": {r.table: r.rows_read for r in results},
               "rows_quarantined": {r.table: r.rows_rejected for r in results}}
     if too_bad:
-        error = DataQualityError(max(too_bad, key=lambda r: r.bad_share).reason(limit, results))
+        worst = max(too_bad, key=lambda r: r.bad_share)
+        others = ", ".join(f"{r.table} ({r.bad_share:.2%})" for r in too_bad if r is not worst)
+        error = DataQualityError(worst.reason(limit, results)
+                                 + (f"; also above the limit: {others}" if others else ""))
         error.counts = counts
         raise error
     return counts

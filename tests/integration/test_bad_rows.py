@@ -499,9 +499,35 @@ def test_rows_of_a_quarantined_client_name_the_clients_rule_as_the_cause(
     assert str(failure.value) == (
         f"holdings: 2 of 102 rows (1.96%) broke the source contract, above the 1% limit; worst: "
         f"file {source / 'holdings.csv'}, column client_id, rule 'client_id: must exist in "
-        f"clients' (2 rows, e.g. BAD, BAD); clients quarantined 1 row, worst: file "
+        f"clients' (2 rows, e.g. BAD); clients quarantined 1 row, worst: file "
         f"{source / 'clients.csv'}, column entity_type, rule 'entity_type: required for legal "
         f"entities, null for individuals' (1 row, e.g. corporate)")
+
+
+def test_every_table_above_the_limit_and_every_file_of_the_worst_rule_are_counted(
+        pipeline: PipelineRunner) -> None:
+    """The line is about the worst table; the others above the limit are named after it, and
+    the worst rule's file is followed by how many other files hold rows breaking it."""
+    clients = [{"client_id": f"G{i}"} for i in range(99)] + [
+        {"client_id": "BAD1", "country": "xx"}, {"client_id": "BAD2", "country": "xx"}]
+    source = write_source(pipeline.root / "spread", clients=clients,
+                          transactions=trades(98, 1))
+    (source / "transactions").mkdir()
+    (source / "transactions.csv").rename(source / "transactions" / "2026-06-01.csv")
+    write_source(pipeline.root / "day2", transactions=[
+        {"transaction_id": f"T2{i}", "client_id": "G1", "trade_date": "2026-06-02", "fee": "-2"}
+        for i in range(2)])
+    (pipeline.root / "day2" / "transactions.csv").rename(
+        source / "transactions" / "2026-06-02.csv")
+    with pytest.raises(DataQualityError) as failure:
+        pipeline(AS_OF, policy=load_policy(), source=source)
+    message = str(failure.value)
+    assert message.startswith(
+        f"transactions: 3 of 101 rows (2.97%) broke the source contract, above the 1% limit; "
+        f"worst: file {source / 'transactions' / '2026-06-02.csv'} (and 1 more), column fee, "
+        f"rule 'fee: must be >= 0' (3 rows, e.g. ")
+    assert sorted(message.split("e.g. ")[1].split(")")[0].split(", ")) == ["-1.0", "-2.0"]
+    assert message.endswith("; also above the limit: clients (1.98%)")
 
 
 def test_bad_value_with_a_line_break_stays_on_one_line(pipeline: PipelineRunner) -> None:

@@ -76,7 +76,7 @@ CORRUPTIONS = [
                  "wealth_tier: must be one of", id="wealth-tier-outside-its-set"),
     pytest.param(["insert into {model} select * from {model} where client_id = 'C1'"],
                  "one row per open client: client_id appears more than once (2 of 4 rows, "
-                 "e.g. C1, C1)", id="duplicate-row"),
+                 "e.g. C1)", id="duplicate-row"),
     pytest.param(["delete from {model} where client_id = 'C2'"],
                  "one row per open client: an open client has no computed row (1 of 3 rows, "
                  "e.g. C2)", id="missing-client"),

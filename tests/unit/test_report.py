@@ -12,6 +12,7 @@ import pytest
 from conftest import PipelineRunner, lenient_policy
 
 from clientseg.cli import main
+from clientseg.errors import PipelineError
 from clientseg.report import write_report
 from clientseg.report.queries import load_report_data
 from clientseg.report_text import REPORTS_ENV
@@ -199,7 +200,7 @@ def test_report_step_failure_leaves_the_run_published(run, tmp_path, monkeypatch
     blocker.write_text("")
     monkeypatch.setenv(REPORTS_ENV, str(blocker))  # the report's folder cannot be made
     context = RunContext("test__2", LATEST, "unused", run["runner"].url)
-    with pytest.raises(OSError):
+    with pytest.raises(PipelineError, match="^report not written: .*Not a directory"):
         run_step(step_report, context, lenient_policy(), {"segments": {}})
     [row] = run["runner"].query(
         "select status, error from ops.pipeline_runs where run_id = 'test__2'")
