@@ -27,6 +27,8 @@ FX_RATES: dict[str, Rows] = {
         {"rate_date": "2026-06-30", "currency": "USD", "eur_per_unit": "2"},
         {"rate_date": "2026-03-11", "currency": "CHF", "eur_per_unit": "1.1"},
         {"rate_date": "2025-01-01", "currency": "GBP", "eur_per_unit": "1.2"},
+        # EUR is 1 (SOURCE.md): a delivered EUR rate is ignored, not applied
+        {"rate_date": "2025-01-01", "currency": "EUR", "eur_per_unit": "2"},
     ],
 }
 SOURCES: dict[str, dict[str, Rows]] = defaultdict(
