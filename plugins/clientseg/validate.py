@@ -65,8 +65,12 @@ class TableValidation:
         when that rule only echoes another table's quarantined rows (an unknown client, a
         missing rate), that table's worst rule too: the cause to fix."""
         rows, rejected = self.in_scope
+        later = self.rows_rejected - rejected
         line = (f"{self.table}: {rejected} of {rows} rows ({self.bad_share:.2%}) broke the "
-                f"source contract, above the {limit * 100:g}% limit; worst: {self.worst_rule()}")
+                f"source contract, above the {limit * 100:g}% limit"
+                + (f" ({later} more bad row{'s' * (later != 1)} dated after the run's date: "
+                   f"quarantined, not counted)" if later else "")
+                + f"; worst: {self.worst_rule()}")
         cause = next((r for r in results if r.table == ECHOED.get(self.worst.rule)), None)
         if cause and cause.rows_rejected:
             line += (f"; {cause.table} quarantined {cause.rows_rejected} "

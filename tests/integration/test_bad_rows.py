@@ -465,6 +465,22 @@ def test_bad_rows_dated_after_the_run_do_not_count_against_the_limit(
         assert str(failure.value).startswith("transactions: 2 of 101 rows (1.98%) broke")
 
 
+def test_bad_rows_dated_after_the_run_are_told_apart_in_the_line(
+        pipeline: PipelineRunner) -> None:
+    """The worst rule's count covers every row read: the line says how many of them are dated
+    after the run's date, so that its numbers add up."""
+    later = {"client_id": "G1", "trade_date": str(AS_OF + timedelta(days=1)), "fee": "-1"}
+    on_d = {"client_id": "G1", "trade_date": str(AS_OF), "fee": "-1"}
+    with pytest.raises(DataQualityError) as failure:
+        pipeline(AS_OF, policy=load_policy(), clients=[{"client_id": "G1"}],
+                 transactions=[*trades(99, 1), on_d, later])
+    path = pipeline.root / "source1" / "transactions.csv"
+    assert str(failure.value) == (
+        f"transactions: 2 of 101 rows (1.98%) broke the source contract, above the 1% limit "
+        f"(1 more bad row dated after the run's date: quarantined, not counted); worst: file "
+        f"{path}, column fee, rule 'fee: must be >= 0' (3 rows, e.g. -1.0)")
+
+
 @pytest.mark.parametrize(("second_onboarding", "publishes"), [
     (str(AS_OF + timedelta(days=1)), True),  # onboarded the day after D: not open on D
     (str(AS_OF), False),                     # onboarded on D: in scope, 2 of 101 rows
