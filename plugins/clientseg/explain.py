@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,6 +15,7 @@ from clientseg.warehouse import Warehouse, existing
 HISTORY = "mart.client_segments_history"
 CHANGES = "mart.client_category_changes"
 RUNS = "ops.pipeline_runs"
+QUARANTINE = "quarantine.clients"
 CATEGORY_ATTRIBUTES = ("mifid_category", "finsa_category")
 
 MEASURES = (
@@ -32,19 +33,22 @@ def explain(warehouse_url: str, client_id: str, as_of: date | None = None) -> st
     Raises PipelineError with a one-line message when the warehouse, the client or the date
     is not there.
     """
-    row, dates = _read(warehouse_url, client_id, as_of)
+    row, dates, held = _read(warehouse_url, client_id, as_of)
     if row is None:
+        why = (f"; {QUARANTINE} holds its row (run {held['run_id']}, as of "
+               f"{held['run_as_of_date']}: {held['rules_broken']})" if held else "")
         if not dates:
-            raise PipelineError(f"client {client_id} is not in {HISTORY}")
+            raise PipelineError(f"client {client_id} is not in {HISTORY}{why}")
         raise PipelineError(
             f"client {client_id} has no row for {as_of} in {HISTORY} "
-            f"({len(dates)} as-of dates from {dates[0]} to {dates[-1]})")
+            f"({len(dates)} as-of dates from {dates[0]} to {dates[-1]}){why}")
     return render(row)
 
 
 def _read(warehouse_url: str, client_id: str, as_of: date | None
-          ) -> tuple[dict[str, Any] | None, list[date]]:
-    """The history row (or None) and, when it is missing, the client's as-of dates."""
+          ) -> tuple[dict[str, Any] | None, list[date], dict[str, Any] | None]:
+    """The history row (or None) and, when it is missing, the client's as-of dates and its
+    latest row in quarantine.clients (of `as_of`, when given), if any."""
     wh, shown = existing(warehouse_url)
     try:
         with wh.begin() as conn:
@@ -56,11 +60,18 @@ def _read(warehouse_url: str, client_id: str, as_of: date | None
                 {"client_id": client_id, "as_of": as_of},
             ).mappings().first()
             if found is not None:
-                return _with_context(wh, conn, dict(found)), []
+                return _with_context(wh, conn, dict(found)), [], None
             dates = conn.execute(
                 sa.text(f"select distinct as_of_date from {HISTORY} where client_id = :client_id "
                         "order by as_of_date"), {"client_id": client_id}).scalars().all()
-            return None, list(dates)
+            held = conn.execute(sa.text(
+                f"select run_id, run_as_of_date, rules_broken from {QUARANTINE} "
+                f"where client_id = :client_id"
+                + (" and run_as_of_date = :as_of" if as_of else "")
+                + " order by quarantined_at desc limit 1"),
+                {"client_id": client_id, "as_of": as_of}).mappings().first() \
+                if wh.table_exists(conn, QUARANTINE) else None
+            return None, list(dates), dict(held) if held else None
     except SQLAlchemyError as exc:
         raise PipelineError(f"cannot read {HISTORY} in {shown}: {first_line(exc)}") from exc
 
@@ -132,8 +143,10 @@ def _sentences(reasons: str | None) -> list[str]:
 
 
 def _value(value: Any) -> str:
+    """An amount truncated to the cent, as the reasons show it (never rounded up to a
+    threshold); other values as they are."""
     if value is None:
         return "-"
     if isinstance(value, Decimal | float):
-        return f"{value:,.2f}"
+        return f"{Decimal(str(value)).quantize(Decimal('0.01'), rounding=ROUND_DOWN):,.2f}"
     return str(value)

@@ -64,7 +64,8 @@ def demo_summary(warehouse_url: str, run_id: str) -> str:
              "classified.", ""]
     for column, values in summary.get("segments", {}).items():
         lines.append(f"  {column:<15} " + ", ".join(f"{k} {v}" for k, v in values.items()))
-    lines += ["", "Source rows (read / used / quarantined):"]
+    lines += ["", "Source rows this run read (read / used / quarantined; a folder of files is "
+              "read incrementally: new or changed files only):"]
     for table, read in (summary.get("rows_read") or {}).items():
         lines.append(f"  {table:<24} {read:>9} {summary['rows_used'][table]:>9} "
                      f"{summary['rows_quarantined'][table]:>6}")

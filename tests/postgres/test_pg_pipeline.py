@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,23 @@ def test_postgres_publishes_the_same_values_as_duckdb(published: Published, tabl
                           if a != b), None)
                  for c in pg if pg[c] != duck[c]}
     assert differing == {}, "column: (row, postgres, duckdb)"
+
+
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "compliance.md"
+GUIDE_QUERIES = [q.strip() for block in re.findall(r"```sql\n(.*?)```", GUIDE.read_text(), re.S)
+                 for q in block.split(";\n") if q.strip()]
+
+
+def _rows(url: str, query: str) -> list[tuple[Any, ...]]:
+    with Warehouse(url).begin() as conn:
+        return sorted(tuple(_normal(v) for v in row) for row in conn.execute(sa.text(query)))
+
+
+@pytest.mark.parametrize("query", GUIDE_QUERIES, ids=lambda q: q.split("\n")[0][:40])
+def test_the_compliance_guide_queries_run_alike_on_both_warehouses(published: Published,
+                                                                   query: str) -> None:
+    """docs/compliance.md's SQL, as printed, on the published PostgreSQL and DuckDB marts."""
+    assert _rows(published.pg_url, query) == _rows(published.duckdb_url, query)
 
 
 def test_both_runs_read_and_quarantined_the_same_rows(published: Published) -> None:

@@ -20,10 +20,14 @@ CLIENTS = [
     {"client_id": "BANK", "client_type": "legal_entity", "entity_type": "credit_institution"},
     # onboarded after the first run: only in the latest one
     {"client_id": "NEW", "onboarding_date": "2026-06-15"},
+    {"client_id": "FRAC"},
+    # delivered twice: quarantined, never published
+    {"client_id": "DUP"}, {"client_id": "DUP", "country": "DE"},
 ]
 REQUESTS = [{"client_id": "BANK", "requested_category": "professional",
              "received_date": "2026-06-01"}]
-TRADES = [{"client_id": "CORP", "trade_date": "2026-05-01", "notional": "75000", "fee": "123.45"}]
+TRADES = [{"client_id": "CORP", "trade_date": "2026-05-01", "notional": "75000", "fee": "123.45"},
+          {"client_id": "FRAC", "trade_date": "2026-05-01", "fee": "0.129"}]
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +71,8 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> str:
     ], id="before_the_request"),
     pytest.param("NEW", None, ["Client NEW as of 2026-06-30", "rfm_segment no_activity"],
                  id="individual_latest"),
+    # amounts truncated to the cent, as in the reasons: 0.129 is 0.12, not 0.13
+    pytest.param("FRAC", None, ["revenue_12m_eur         0.12\n"], id="amount_truncated"),
 ])
 def test_explain_text(warehouse: str, client_id: str, as_of: date | None,
                       expected: list[str]) -> None:
@@ -89,6 +95,11 @@ def test_explain_names_the_policy_of_the_run(warehouse: str) -> None:
                  id="date_not_published_for_client"),
     pytest.param("CORP", date(2020, 1, 1), "client CORP has no row for 2020-01-01",
                  id="date_never_run"),
+    pytest.param("DUP", None, "client DUP is not in mart.client_segments_history; "
+                 "quarantine.clients holds its row (run test__2, as of 2026-06-30: client_id: "
+                 "must be unique)", id="quarantined_client_latest"),
+    pytest.param("DUP", FIRST, "quarantine.clients holds its row (run test__1, as of "
+                 "2026-05-31: client_id: must be unique)", id="quarantined_client_on_a_date"),
 ])
 def test_explain_missing_row(warehouse: str, client_id: str, as_of: date | None,
                              message: str) -> None:

@@ -154,6 +154,7 @@ def test_quality_section_shows_quarantined_rows_escaped(run):
     assert "<tr><td>transactions</td><td class=n>6</td><td class=n>5</td><td class=n>1</td>" \
         in quarantine
     assert "Rows quarantined per source table" in html
+    assert "read incrementally (new or changed files only)" in html
     assert BAD_CLIENT not in html and "&lt;img src=x&gt;" in html
 
 

@@ -157,7 +157,9 @@ def quality_section(data: ReportData, docs_links: dict[str, str]) -> str:
             f"<p>{len(data.quality)} rules checked, {failed} with rows that broke them. "
             f"Great Expectations Data Docs: {_link(docs, 'every run, every table')}. "
             "Rejected rows are in <code>quarantine.&lt;table&gt;</code> with the run id "
-            f"<code>{escape(run.run_id)}</code>.</p>"
+            f"<code>{escape(run.run_id)}</code>. Rows read are this run's: a table delivered "
+            "as a folder of files is read incrementally (new or changed files only), so an "
+            "unchanged table reads 0 rows while every stored row is still used.</p>"
             f"<div class='charts'><figure>{chart}</figure>"
             + _table(["source table", "rows read", "rows used", "rows quarantined"], rows,
                      {1, 2, 3}) + "</div>"
