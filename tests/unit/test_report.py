@@ -135,6 +135,9 @@ def test_migration_matrix_compares_with_the_previous_as_of_date(run):
         ("(none)", "retail"): 1,  # NEW
         ("retail", "(none)"): 1,  # GONE
     }
+    finsa = cells(svg(run["html"], "FinSA category: 2026-05-31 to 2026-06-30"))
+    assert finsa[("(none)", "retail")] == 1 and finsa[("retail", "(none)")] == 1  # NEW, GONE
+    assert sum(finsa.values()) == 7
     abc = cells(svg(run["html"], "ABC class: 2026-05-31 to 2026-06-30"))
     assert abc[("(none)", "C")] == 1 and abc[("C", "(none)")] == 1  # NEW, GONE
     assert sum(abc.values()) == 7  # the clients open on either date

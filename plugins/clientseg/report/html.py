@@ -124,8 +124,8 @@ def migration_section(data: ReportData) -> str:
         values = {(old or NONE, new or NONE): n for (old, new), n in cells.items()}
         olds = ordered(attribute, {o for o, _ in values})
         news = ordered(attribute, {n for _, n in values})
-        name = {"mifid_category": "MiFID II category", "abc_class": "ABC class"}.get(
-            attribute, attribute)
+        name = {"mifid_category": "MiFID II category", "finsa_category": "FinSA category",
+                "abc_class": "ABC class"}.get(attribute, attribute)
         figures.append("<figure>" + charts.heat_grid(
             f"{name}: {data.previous_as_of} to {data.as_of}", olds, news, values,
             f"on {data.previous_as_of}", f"on {data.as_of}") + "</figure>")

@@ -21,7 +21,7 @@ COUNTED_ATTRIBUTES = (
     "abc_class", "rfm_segment", "wealth_tier", "gap_segment", "service_level",
     "mifid_category", "finsa_category",
 )  # fmt: skip
-MIGRATION_ATTRIBUTES = ("mifid_category", "abc_class")
+MIGRATION_ATTRIBUTES = ("mifid_category", "finsa_category", "abc_class")
 
 
 @dataclass(frozen=True)
