@@ -143,6 +143,13 @@ def test_migration_matrix_compares_with_the_previous_as_of_date(run):
     assert sum(abc.values()) == 7  # the clients open on either date
 
 
+def test_count_charts_show_every_value_of_their_vocabulary_with_zero_clients(run):
+    """No client is uhnw, none is a champion: the bars are there, at 0, not left out."""
+    tiers = svg(run["html"], "Clients per wealth tier")
+    assert re.search(r">uhnw</text><rect[^>]*width='0\.0'", tiers)
+    assert ">champions</text>" in svg(run["html"], "Clients per RFM segment")
+
+
 def test_first_as_of_date_has_no_migration(run, tmp_path):
     path = write_report(run["runner"].url, FIRST, tmp_path, data_docs=False)
     html = path.read_text()

@@ -107,8 +107,9 @@ def rfm_section(data: ReportData) -> str:
 
 def counts_section(data: ReportData) -> str:
     figures = []
-    for attribute, values in data.counts.items():
-        items = [(v, float(values[v][0])) for v in ordered(attribute, values)]
+    for attribute, values in data.counts.items():  # every value of a vocabulary, 0 included
+        shown = ordered(attribute, [*values, *ORDERS.get(attribute, ())])
+        items = [(v, float(values[v][0]) if v in values else 0.0) for v in shown]
         figures.append("<figure>" + charts.bar_chart(TITLES.get(attribute, attribute), items,
                                                       "clients") + "</figure>")
     return ("<h2 id='segments'>Clients per segment, wealth tier and category</h2>"
