@@ -537,13 +537,11 @@ def test_every_table_above_the_limit_and_every_file_of_the_worst_rule_are_counte
         source / "transactions" / "2026-06-02.csv")
     with pytest.raises(DataQualityError) as failure:
         pipeline(AS_OF, policy=load_policy(), source=source)
-    message = str(failure.value)
-    assert message.startswith(
+    assert str(failure.value) == (
         f"transactions: 3 of 101 rows (2.97%) broke the source contract, above the 1% limit; "
         f"worst: file {source / 'transactions' / '2026-06-02.csv'} (and 1 more), column fee, "
-        f"rule 'fee: must be >= 0' (3 rows, e.g. ")
-    assert sorted(message.split("e.g. ")[1].split(")")[0].split(", ")) == ["-1.0", "-2.0"]
-    assert message.endswith("; also above the limit: clients (1.98%)")
+        f"rule 'fee: must be >= 0' (3 rows, e.g. -1.0, -2.0); also above the limit: clients "
+        f"(1.98%)")  # the samples distinct and sorted, the same on both engines
 
 
 def test_bad_value_with_a_line_break_stays_on_one_line(pipeline: PipelineRunner) -> None:
