@@ -64,16 +64,22 @@ def _read(warehouse_url: str, client_id: str, as_of: date | None
             dates = conn.execute(
                 sa.text(f"select distinct as_of_date from {HISTORY} where client_id = :client_id "
                         "order by as_of_date"), {"client_id": client_id}).scalars().all()
-            held = conn.execute(sa.text(
-                f"select run_id, run_as_of_date, rules_broken from {QUARANTINE} "
-                f"where client_id = :client_id"
-                + (" and run_as_of_date = :as_of" if as_of else "")
-                + " order by quarantined_at desc limit 1"),
-                {"client_id": client_id, "as_of": as_of}).mappings().first() \
-                if wh.table_exists(conn, QUARANTINE) else None
-            return None, list(dates), dict(held) if held else None
+            return None, list(dates), _quarantined(wh, conn, client_id, as_of)
     except SQLAlchemyError as exc:
         raise PipelineError(f"cannot read {HISTORY} in {shown}: {first_line(exc)}") from exc
+
+
+def _quarantined(wh: Warehouse, conn: sa.Connection, client_id: str, as_of: date | None
+                 ) -> dict[str, Any] | None:
+    """The client's latest row in quarantine.clients (of `as_of`, when given), if any."""
+    if not wh.table_exists(conn, QUARANTINE):
+        return None
+    held = conn.execute(sa.text(
+        f"select run_id, run_as_of_date, rules_broken from {QUARANTINE} "
+        f"where client_id = :client_id{' and run_as_of_date = :as_of' if as_of else ''} "
+        f"order by quarantined_at desc limit 1"),
+        {"client_id": client_id, "as_of": as_of}).mappings().first()
+    return dict(held) if held else None
 
 
 def _with_context(wh: Warehouse, conn: sa.Connection, row: dict[str, Any]) -> dict[str, Any]:

@@ -56,10 +56,11 @@ def source_files(root: Path, table: str) -> list[Path]:
             f"(expected {table}.csv, {table}.parquet or a folder {table}/)")
     if not folder.is_dir():
         return single
-    files = sorted(p for p in folder.iterdir() if not p.name.startswith((".", "_")))
-    skipped = sorted(p.name for p in folder.iterdir() if p.name.startswith((".", "_")))
-    if skipped:
-        log.info("%s: skipped, not data: %s", folder, ", ".join(skipped))
+    entries = sorted(folder.iterdir())
+    files = [p for p in entries if not p.name.startswith((".", "_"))]
+    if len(files) < len(entries):
+        log.info("%s: skipped, not data: %s", folder,
+                 ", ".join(p.name for p in entries if p not in files))
     unread = next((p for p in files if not (p.is_file() and p.suffix in SUFFIXES)), None)
     if unread:
         raise SourceError(
