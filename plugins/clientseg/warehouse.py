@@ -144,8 +144,8 @@ def _copy_into_postgres(raw: Any, table: str, batches: Iterable[pa.RecordBatch])
 
 def existing(warehouse_url: str) -> tuple[Warehouse, str]:
     """A warehouse to read from and its URL fit to show (no credentials, as `clientseg run`
-    shows it). PipelineError if the URL
-    is not one, or names a DuckDB file that does not exist (opening it would create it)."""
+    shows it). PipelineError if the URL is not one, or names a DuckDB file that does not exist
+    (opening it would create it)."""
     from pathlib import Path
 
     from sqlalchemy.exc import ArgumentError

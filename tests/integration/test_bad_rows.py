@@ -520,6 +520,26 @@ def test_rows_of_a_quarantined_client_name_the_clients_rule_as_the_cause(
         f"entities, null for individuals' (1 row, e.g. corporate)")
 
 
+def test_trades_without_a_rate_name_the_quarantined_rate_as_the_cause(
+        pipeline: PipelineRunner) -> None:
+    """The only USD rate is bad (0): the USD trades have no rate; the line names the rate's
+    rule after the trades' own (1 bad rate of 101 is within the limit)."""
+    rates = [{"rate_date": str(date(2026, 1, 1) + timedelta(days=i)), "currency": "GBP",
+              "eur_per_unit": "1.2"} for i in range(100)]
+    rates.append({"rate_date": "2026-01-01", "currency": "USD", "eur_per_unit": "0"})
+    usd = [{"client_id": "G1", "trade_date": "2026-06-01", "currency": "USD"}] * 2
+    with pytest.raises(DataQualityError) as failure:
+        pipeline(AS_OF, policy=load_policy(), clients=[{"client_id": "G1"}], fx_rates=rates,
+                 transactions=[*trades(98, 0), *usd])
+    source = pipeline.root / "source1"
+    assert str(failure.value) == (
+        f"transactions: 2 of 100 rows (2.00%) broke the source contract, above the 1% limit; "
+        f"worst: file {source / 'transactions.csv'}, column currency, rule 'currency: needs an "
+        f"FX rate on or before the row's date' (2 rows, e.g. USD); fx_rates quarantined 1 row, "
+        f"worst: file {source / 'fx_rates.csv'}, column eur_per_unit, rule 'eur_per_unit: must "
+        f"be > 0' (1 row, e.g. 0.0)")
+
+
 def test_every_table_above_the_limit_and_every_file_of_the_worst_rule_are_counted(
         pipeline: PipelineRunner) -> None:
     """The line is about the worst table; the others above the limit are named after it, and
