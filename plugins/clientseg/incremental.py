@@ -189,7 +189,14 @@ def merge(run: RunContext, wh: Warehouse, counts: dict[str, Any]) -> dict[str, A
     (A row whose id the store already holds from a kept file was quarantined by validate, as
     `must be unique`: the copy delivered first stays in use.)"""
     with wh.begin() as conn:
-        for table in stored_tables(run, wh, conn):
+        stored = stored_tables(run, wh, conn)
+        if stored and wh.dialect == "postgresql":
+            # Two runs' merges one after the other: under READ COMMITTED each would miss the
+            # other's uncommitted rows of a file both read, and the store would hold them twice.
+            # (A DuckDB file has one writing process.) Same order as kept_state.lock's.
+            tables = ", ".join([FINGERPRINTS, *(store_table(t) for t in stored)])
+            conn.execute(sa.text(f"lock table {tables} in share row exclusive mode"))
+        for table in stored:
             context = {
                 "table": BY_NAME[table], "store": store_table(table),
                 "plan": run.table("plan", "source_files"), "valid": valid_rows(run, table),

@@ -16,6 +16,7 @@ from clientseg.warehouse import Warehouse
 
 log = logging.getLogger(__name__)
 
+VERSIONS = "staging.client_versions"  # every client version loaded (ddl/)
 # What a client version is: every column but its key (client_id, updated_at).
 VERSIONED_COLUMNS = [c for c in BY_NAME["clients"].column_names
                      if c not in ("client_id", "updated_at")]
@@ -50,6 +51,8 @@ def load(run: RunContext, wh: Warehouse, rows_read: dict[str, int],
             check_accounting(conn, run, table.name, rows_read[table.name], used[table.name],
                              rows_quarantined[table.name])
         clients = run.table("typed", "clients")
+        if wh.dialect == "postgresql":  # one run's new versions at a time, or both insert them
+            conn.execute(sa.text(f"lock table {VERSIONS} in share row exclusive mode"))
         replaced = wh.run(conn, "load/client_versions_replaced.sql", clients=clients,
                           columns=VERSIONED_COLUMNS).rowcount
         inserted = wh.run(conn, "load/client_versions.sql", {"run_id": run.run_id},
