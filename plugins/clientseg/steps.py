@@ -114,8 +114,9 @@ def step_report(run: RunContext, policy: Policy, summary: dict[str, Any]) -> dic
 
     try:
         path = write_report(run.warehouse_url, run.as_of, policy=policy)
-    except (PermissionError, NotADirectoryError, FileExistsError) as exc:
-        # the folder's rights or a file in its place: no retry mends that, so fail at once
+    except OSError as exc:
+        # the folder's rights, a file in its place, a full disk: a retry a minute later would
+        # not mend it, so fail at once (the run is published; the warning says why)
         raise PipelineError(f"report not written: {exc}") from exc
     segments = summary.get("segments", {})
     return {"as_of_date": run.as_of.isoformat(), "run_id": run.run_id,

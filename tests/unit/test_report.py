@@ -206,6 +206,17 @@ def test_cli_report_without_a_published_run_fails_with_one_line(run, tmp_path, c
     assert not Path(tmp_path / "index.html").exists()
 
 
+def test_a_report_that_cannot_be_written_whole_leaves_the_previous_one(run, tmp_path):
+    """The page is written aside, then renamed: a write that fails (here: a folder in the way of
+    the page's temporary file; in life, a full disk) leaves the previous report as it was."""
+    path = write_report(run["runner"].url, LATEST, tmp_path, data_docs=False)
+    before = path.read_text()
+    (tmp_path / f".{path.name}.partial").mkdir()
+    with pytest.raises(IsADirectoryError):
+        write_report(run["runner"].url, FIRST, tmp_path, data_docs=False)
+    assert path.read_text() == before
+
+
 def test_report_step_failure_leaves_the_run_published(run, tmp_path, monkeypatch):
     blocker = tmp_path / "not_a_folder"
     blocker.write_text("")

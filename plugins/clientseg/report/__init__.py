@@ -54,6 +54,11 @@ def write_report(warehouse_url: str, as_of: date | None = None, out_dir: Path | 
         links = {name: _relative(page, path.parent) for name, page in pages.items()}
     abc = (policy or load_policy())["value_segments"]["abc"]
     cuts = [("A/B cut", 100 * float(abc["a_share"])), ("B/C cut", 100 * float(abc["b_share"]))]
-    path.write_text(render_page(data, cuts, links), encoding="utf-8")
+    partial = path.with_name(f".{path.name}.partial")  # whole or not at all (a full disk)
+    try:
+        partial.write_text(render_page(data, cuts, links), encoding="utf-8")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
     log.info("report for %s: %s", as_of, path)
     return path
