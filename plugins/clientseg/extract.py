@@ -307,6 +307,11 @@ def extract(run: RunContext, wh: Warehouse, schema: str | None = None,
             rows_read[table.name] = _land(run, wh, conn, table, (only or {}).get(table.name),
                                           schema)
             log.info("extracted %s: %d rows into %s", table.name, rows_read[table.name], target)
+            if table.name == "clients" and not rows_read["clients"]:
+                raise SourceError(
+                    f"{redact(run.source)}: source table 'clients' has no rows (rule: the "
+                    f"client master is delivered in full with every run; an empty one would "
+                    f"unpublish every client)")
     return rows_read
 
 

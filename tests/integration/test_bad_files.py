@@ -96,6 +96,12 @@ def empty_file(src: Path) -> str:
     return f"{src / 'transactions.csv'}: empty file (rule: a header row is required)"
 
 
+def clients_header_only(src: Path) -> str:
+    rewrite(src / "clients.csv", lambda b: b[:b.index(b"\r\n") + 2])
+    return (f"{src}: source table 'clients' has no rows (rule: the client master is delivered "
+            f"in full with every run; an empty one would unpublish every client)")
+
+
 def semicolons(src: Path) -> str:
     rewrite(src / "clients.csv", lambda b: b.replace(b",", b";"))
     return (f"{src / 'clients.csv'}: the header is separated by ';', not by commas "
@@ -221,6 +227,7 @@ def folder_sub_folder(src: Path) -> str:
 
 
 BREAKS = [missing_table, missing_column, header_case, no_header, duplicate_column, empty_file,
+          clients_header_only,
           semicolons, latin1_value, latin1_header, extra_field,
           extra_field_after_a_value_on_three_lines, truncated_csv, open_quote,
           delivered_twice, truncated_parquet, corrupt_parquet, parquet_missing_column,
