@@ -132,6 +132,14 @@ def stored_tables(run: RunContext, wh: Warehouse, conn: Connection) -> list[str]
     return [r[0] for r in conn.execute(sa.text(f"select distinct table_name from {target}"))]
 
 
+def lock_stores(conn: Connection, stored: list[str], mode: str) -> None:
+    """PostgreSQL: lock the file list and the stores of `stored`, always in this order (no
+    deadlock between a merge and a transform)."""
+    if stored:
+        tables = ", ".join([FINGERPRINTS, *(store_table(t) for t in stored)])
+        conn.execute(sa.text(f"lock table {tables} in {mode} mode"))
+
+
 def typed_table(run: RunContext, stored: list[str], table: str) -> str:
     return store_table(table) if table in stored else run.table("typed", table)
 
@@ -190,12 +198,11 @@ def merge(run: RunContext, wh: Warehouse, counts: dict[str, Any]) -> dict[str, A
     `must be unique`: the copy delivered first stays in use.)"""
     with wh.begin() as conn:
         stored = stored_tables(run, wh, conn)
-        if stored and wh.dialect == "postgresql":
+        if wh.dialect == "postgresql":
             # Two runs' merges one after the other: under READ COMMITTED each would miss the
             # other's uncommitted rows of a file both read, and the store would hold them twice.
-            # (A DuckDB file has one writing process.) Same order as kept_state.lock's.
-            tables = ", ".join([FINGERPRINTS, *(store_table(t) for t in stored)])
-            conn.execute(sa.text(f"lock table {tables} in share row exclusive mode"))
+            # (A DuckDB file has one writing process.)
+            lock_stores(conn, stored, "share row exclusive")
         for table in stored:
             context = {
                 "table": BY_NAME[table], "store": store_table(table),

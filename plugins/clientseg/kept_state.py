@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from clientseg.contract import BY_NAME
-from clientseg.incremental import FINGERPRINTS, store_table
+from clientseg.incremental import FINGERPRINTS, lock_stores, store_table
 from clientseg.policy import Policy
 from clientseg.runs import RunContext
 from clientseg.warehouse import Warehouse
@@ -53,9 +53,7 @@ def lock(wh: Warehouse, conn: Connection, stored: list[str]) -> None:
     if wh.dialect != "postgresql":
         return
     conn.execute(sa.text("select pg_advisory_xact_lock(hashtext('clientseg.transform'))"))
-    if stored:
-        tables = ", ".join([FINGERPRINTS, *(store_table(t) for t in stored)])
-        conn.execute(sa.text(f"lock table {tables} in share mode"))
+    lock_stores(conn, stored, "share")
 
 
 def kept_table(model: str) -> str:
